@@ -1,0 +1,72 @@
+"""Running the practice app: serve, demo, migrate, createsuperuser, check and manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from knead.commands import django_setup
+
+
+def _manage(*argv: str) -> int:
+    django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["knead", *argv])
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    port = args.port or os.environ.get("PORT", "8000")
+    return _manage("runserver", f"{args.host}:{port}", "--noreload")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    django_setup()
+    from knead.demo.seed import seed_demo
+
+    seed_demo(visits=args.scale, out=print)
+    return 0
+
+
+def _passthrough(name: str):
+    def handler(args: argparse.Namespace) -> int:
+        return _manage(name, *args.rest)
+
+    return handler
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the web app (http://127.0.0.1:8000; PORT or --port override)",
+        description="Serve the practice web app. For production, run knead.wsgi under a WSGI "
+        "server behind TLS; this command is for a single machine.",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port")
+    serve.set_defaults(handler=_serve)
+
+    demo = subparsers.add_parser(
+        "demo",
+        help="seed a synthetic demo practice and print its logins (safe to run again)",
+        description="Seed the demo practice with Faker data (fixed seed): providers, payers, "
+        "clients, coverages, injury cases, referrals, authorizations and signed visits. Running it "
+        "again changes nothing. All names and numbers are synthetic.",
+    )
+    demo.add_argument("--scale", type=int, default=400, metavar="N", help="number of visits (default 400)")
+    demo.set_defaults(handler=_demo)
+
+    for name, text in (
+        ("migrate", "create or upgrade the database tables"),
+        ("createsuperuser", "create a site administrator (Django admin access)"),
+        ("check", "check the configuration; add --deploy before going live"),
+        ("manage", "run any Django management command: knead manage COMMAND ..."),
+    ):
+        parser = subparsers.add_parser(name, help=text, description=text, add_help=name == "manage")
+        parser.add_argument("rest", nargs=argparse.REMAINDER)
+        parser.set_defaults(handler=_passthrough(name) if name != "manage" else _manage_any)
+
+
+def _manage_any(args: argparse.Namespace) -> int:
+    return _manage(*args.rest)
