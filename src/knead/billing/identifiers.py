@@ -15,7 +15,8 @@ from knead.billing.errors import InvalidCode
 _NPI_PREFIX_CONSTANT = 24
 
 _EIN_PREFIXES_NEVER_VALID = frozenset(
-    {"00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97"}
+    {"00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89"}
+    | {"96", "97"}
 )
 
 
@@ -55,10 +56,16 @@ def npi_problem(value: str) -> str | None:
     if not re.fullmatch(r"\d{10}", value or ""):
         return f"An NPI is exactly 10 digits; {value!r} is not."
     if value[0] not in "12":
-        return f"An NPI starts with 1 (individual) or 2 (organization); {value} starts with {value[0]}."
+        return (
+            f"An NPI starts with 1 (individual) or 2 (organization); "
+            f"{value} starts with {value[0]}."
+        )
     expected = npi_check_digit(value[:9])
     if int(value[9]) != expected:
-        return f"NPI {value} fails its check digit: the last digit should be {expected}. Check for a typo."
+        return (
+            f"NPI {value} fails its check digit: the last digit should be {expected}. "
+            "Check for a typo."
+        )
     return None
 
 

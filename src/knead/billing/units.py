@@ -23,11 +23,13 @@ class UnitRule(StrEnum):
 
 
 def units_for_minutes(minutes: int) -> int:
-    """Units the CMS table gives for a number of timed minutes: 8–22 → 1, 23–37 → 2, …"""
+    """Units the CMS table gives for a number of timed minutes: 8-22 → 1, 23-37 → 2, …"""
     return 0 if minutes < 8 else (minutes + _MIDPOINT_PAD) // UNIT_MINUTES
 
 
-def allocate_units(minutes_by_code: Mapping[str, int], rule: UnitRule = UnitRule.CMS) -> dict[str, int]:
+def allocate_units(
+    minutes_by_code: Mapping[str, int], rule: UnitRule = UnitRule.CMS
+) -> dict[str, int]:
     """Return the units for each code of one day's visit, in the input's order.
 
     Raises InvalidCode for an unknown code or negative minutes.
@@ -59,7 +61,7 @@ def _cms_total_time(timed: Mapping[str, int]) -> dict[str, int]:
     units = {code: minutes // UNIT_MINUTES for code, minutes in timed.items()}
     remaining = total_units - sum(units.values())
     if remaining > 0:
-        # Then the largest leftover minutes; ties go to the longer service, then to the first listed.
+        # Then the largest leftover minutes; ties go to the longer service, then the first listed.
         order = sorted(
             (code for code, minutes in timed.items() if minutes % UNIT_MINUTES),
             key=lambda code: (-(timed[code] % UNIT_MINUTES), -timed[code]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from types import ModuleType
 
@@ -37,27 +38,47 @@ def with_dot(wire: str) -> str:
     return wire if len(wire) <= 3 else f"{wire[:3]}.{wire[3:]}"
 
 
+class IcdIssue(StrEnum):
+    """Why a code cannot go on a claim."""
+
+    INVALID = "invalid"  # not shaped like a code, or not in the code set
+    NOT_BILLABLE = "not_billable"  # a heading with more specific codes below it
+    SEVENTH_CHARACTER = "seventh_character"  # needs a 7th character (S16.1 → S16.1XXA)
+
+
 @cache
-def icd10_problem(value: str) -> str | None:
-    """Say in plain words why a diagnosis code cannot go on a claim, or return None."""
+def icd10_issue(value: str) -> tuple[IcdIssue, str] | None:
+    """Classify what is wrong with a diagnosis code and say it in plain words, or return None."""
     wire = normalize(value)
     if not _SHAPE.fullmatch(wire):
-        return f"{value!r} is not shaped like an ICD-10-CM code (a letter, two characters, then up to four more)."
+        return IcdIssue.INVALID, (
+            f"{value!r} is not shaped like an ICD-10-CM code "
+            "(a letter, two characters, then up to four more)."
+        )
     lib = _library()
     if not lib.is_valid_item(wire):
-        return f"{with_dot(wire)} is not in the ICD-10-CM code set (April 2026)."
+        return IcdIssue.INVALID, f"{with_dot(wire)} is not in the ICD-10-CM code set (April 2026)."
     if lib.is_leaf(wire):
         return None
     seventh = lib.get_seven_chr_def(wire, search_in_ancestors=True)
     padded = wire.ljust(6, "X") + "A"
     if seventh and lib.is_valid_item(padded):
         meanings = ", ".join(f"{k} = {v}" for k, v in seventh.items())
-        return (
+        return IcdIssue.SEVENTH_CHARACTER, (
             f"{with_dot(wire)} needs a 7th character ({meanings}); "
             f"pad with X, for example {with_dot(padded)}."
         )
     children = ", ".join(with_dot(lib.remove_dot(c)) for c in lib.get_children(wire)[:4])
-    return f"{with_dot(wire)} is a heading, not a billable code. Pick a more specific code such as {children}."
+    return IcdIssue.NOT_BILLABLE, (
+        f"{with_dot(wire)} is a heading, not a billable code. "
+        f"Pick a more specific code such as {children}."
+    )
+
+
+def icd10_problem(value: str) -> str | None:
+    """Say in plain words why a diagnosis code cannot go on a claim, or return None."""
+    issue = icd10_issue(value)
+    return issue[1] if issue else None
 
 
 @cache

@@ -34,8 +34,9 @@ class Catalog:
         try:
             return self.procedures[code]
         except KeyError:
+            known = ", ".join(sorted(self.procedures))
             raise InvalidCode(
-                f"{code!r} is not a procedure code Knead knows. Use one of: {', '.join(sorted(self.procedures))}."
+                f"{code!r} is not a procedure code Knead knows. Use one of: {known}."
             ) from None
 
     def __contains__(self, code: object) -> bool:
@@ -45,8 +46,12 @@ class Catalog:
 @cache
 def catalog() -> Catalog:
     """Load the shipped procedure catalog once."""
-    raw = json.loads(resources.files("knead.billing.codes").joinpath("data/procedures.json").read_text())
-    procedures = {row["code"]: Procedure(row["code"], row["timed"], row["group"], row["short"]) for row in raw["codes"]}
+    text = resources.files("knead.billing.codes").joinpath("data/procedures.json").read_text()
+    raw = json.loads(text)
+    procedures = {
+        row["code"]: Procedure(row["code"], row["timed"], row["group"], row["short"])
+        for row in raw["codes"]
+    }
     return Catalog(raw["source"], raw["effective"], procedures)
 
 
