@@ -1,0 +1,333 @@
+"""Interchange envelopes: ISA/IEA, GS/GE and ST/SE, checked when reading and computed when writing.
+
+Reading: ``EnvelopeReader`` follows the nesting while a transaction reader streams, and rejects
+wrong counts, mismatched control numbers, unclosed or unexpected envelopes. Writing:
+``write_interchange`` counts segments, transaction sets and groups from what it writes, and
+takes the ISA13/GS06 control numbers from a ``ControlNumbers`` source (unique per sender).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from knead.billing.x12.errors import Problem, X12Error
+from knead.billing.x12.syntax import Delimiters, element
+
+ENVELOPE_SEGMENTS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
+MAX_CONTROL_NUMBER = 999_999_999
+
+
+@dataclass(slots=True)
+class Transaction:
+    """The ST/SE envelope of one transaction set being read."""
+
+    kind: str
+    control_number: str
+    position: int
+    version: str
+
+
+class EnvelopeReader:
+    """Check the envelopes of an interchange as its segments stream past.
+
+    ``kinds`` maps the transaction set ID accepted (ST01, e.g. "835") to its functional group
+    code (GS01, e.g. "HP"). Structural faults raise ``X12Error``; a GS08 version other than the
+    expected one is recorded in ``problems`` (the reader still tries).
+    """
+
+    def __init__(self, kinds: dict[str, str], version: str | None) -> None:
+        self._kinds = kinds
+        self._version = version
+        self.problems: list[Problem] = []
+        self.delimiters_seen = False
+        self._isa: tuple[int, str] | None = None
+        self._gs: tuple[int, str, str] | None = None
+        self._groups = 0
+        self._sets = 0
+        self.transaction: Transaction | None = None
+        self.transactions_read = 0
+
+    def handle(self, position: int, segment: list[str]) -> Transaction | None:
+        """Process an envelope segment; return the transaction an SE just closed, else None."""
+        tag = segment[0]
+        if tag == "ISA":
+            self._open_interchange(position, segment)
+        elif tag == "GS":
+            self._open_group(position, segment)
+        elif tag == "ST":
+            self._open_transaction(position, segment)
+        elif tag == "SE":
+            return self._close_transaction(position, segment)
+        elif tag == "GE":
+            self._close_group(position, segment)
+        elif tag == "IEA":
+            self._close_interchange(position, segment)
+        return None
+
+    def outside(self, position: int, tag: str) -> X12Error:
+        """The error for a non-envelope segment that is not inside an ST/SE transaction set."""
+        return X12Error("this segment is outside any ST/SE transaction set", position, tag)
+
+    def _open_interchange(self, position: int, seg: list[str]) -> None:
+        if self._isa is not None:
+            raise X12Error("ISA inside an interchange that has no IEA yet", position, "ISA")
+        if len(seg) != 17:
+            raise X12Error(f"ISA has 16 elements; found {len(seg) - 1}", position, "ISA")
+        if seg[12] != "00501":
+            raise X12Error(f"ISA12 version {seg[12]!r} is not 00501 (X12 5010)", position, "ISA")
+        if not (len(seg[13]) == 9 and seg[13].isdigit()):
+            raise X12Error(f"ISA13 control number {seg[13]!r} is not 9 digits", position, "ISA")
+        self._isa = (position, seg[13])
+        self._groups = 0
+
+    def _open_group(self, position: int, seg: list[str]) -> None:
+        if self._isa is None:
+            raise X12Error("GS outside an ISA/IEA interchange", position, "GS")
+        if self._gs is not None:
+            raise X12Error("GS inside a functional group that has no GE yet", position, "GS")
+        if len(seg) < 9 or not seg[6]:
+            raise X12Error("GS needs 8 elements with a GS06 control number", position, "GS")
+        codes = set(self._kinds.values())
+        if seg[1] not in codes:
+            raise X12Error(f"GS01 {seg[1]!r} is not the functional group this reader handles "
+                           f"({', '.join(sorted(codes))})", position, "GS")
+        if self._version and not seg[8].startswith(self._version):
+            self.problems.append(Problem(f"GS08 version {seg[8]!r} is not {self._version}; "
+                                         "read as if it were", position, "GS"))
+        self._gs = (position, seg[6], seg[8])
+        self._sets = 0
+        self._groups += 1
+
+    def _open_transaction(self, position: int, seg: list[str]) -> None:
+        if self._gs is None:
+            raise X12Error("ST outside a GS/GE functional group", position, "ST")
+        if self.transaction is not None:
+            raise X12Error("ST inside a transaction set that has no SE yet", position, "ST")
+        kind = element(seg, 1)
+        if kind not in self._kinds:
+            raise X12Error(f"ST01 {kind!r} is not a transaction set this reader handles "
+                           f"({', '.join(sorted(self._kinds))})", position, "ST")
+        if not element(seg, 2):
+            raise X12Error("ST02 control number is missing", position, "ST")
+        self.transaction = Transaction(kind, seg[2], position, element(seg, 3) or self._gs[2])
+        self._sets += 1
+
+    def _close_transaction(self, position: int, seg: list[str]) -> Transaction:
+        current = self.transaction
+        if current is None:
+            raise X12Error("SE without a matching ST", position, "SE")
+        expected = position - current.position + 1
+        if element(seg, 1) != str(expected):
+            raise X12Error(f"SE01 says {element(seg, 1) or 'nothing'} segments but the set has "
+                           f"{expected} (ST to SE)", position, "SE")
+        if element(seg, 2) != current.control_number:
+            raise X12Error(f"SE02 {element(seg, 2)!r} does not match ST02 "
+                           f"{current.control_number!r}", position, "SE")
+        self.transaction = None
+        self.transactions_read += 1
+        return current
+
+    def _close_group(self, position: int, seg: list[str]) -> None:
+        if self._gs is None:
+            raise X12Error("GE without a matching GS", position, "GE")
+        if self.transaction is not None:
+            raise X12Error("GE before the SE that closes the transaction set", position, "GE")
+        if element(seg, 1) != str(self._sets):
+            raise X12Error(f"GE01 says {element(seg, 1) or 'nothing'} transaction sets but the "
+                           f"group has {self._sets}", position, "GE")
+        if element(seg, 2) != self._gs[1]:
+            raise X12Error(f"GE02 {element(seg, 2)!r} does not match GS06 {self._gs[1]!r}",
+                           position, "GE")
+        self._gs = None
+
+    def _close_interchange(self, position: int, seg: list[str]) -> None:
+        if self._isa is None:
+            raise X12Error("IEA without a matching ISA", position, "IEA")
+        if self._gs is not None:
+            raise X12Error("IEA before the GE that closes the functional group", position, "IEA")
+        if element(seg, 1) != str(self._groups):
+            raise X12Error(f"IEA01 says {element(seg, 1) or 'nothing'} functional groups but the "
+                           f"interchange has {self._groups}", position, "IEA")
+        if element(seg, 2) != self._isa[1]:
+            raise X12Error(f"IEA02 {element(seg, 2)!r} does not match ISA13 {self._isa[1]!r}",
+                           position, "IEA")
+        self._isa = None
+
+    def finish(self, last_position: int) -> None:
+        """Call at end of input: every envelope must be closed and a transaction set read."""
+        if self._isa is not None:
+            opened = "ST" if self.transaction else "GS" if self._gs else "ISA"
+            raise X12Error(f"the file ends before the envelope is closed (open {opened}, no IEA); "
+                           "it may be truncated", last_position)
+        if not self.transactions_read:
+            raise X12Error("the file holds no transaction set", last_position)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+Element = str | tuple[str, ...] | list[str | tuple[str, ...]]
+"""An element to write: text, a composite (tuple of components) or repetitions (list)."""
+
+Segment = Sequence[Element]
+
+
+class ControlNumbers(Protocol):
+    """Source of interchange (ISA13) and group (GS06) control numbers, unique per sender.
+
+    Implementations persist the last number issued, so that numbers never repeat.
+    """
+
+    def next_interchange(self, sender: str) -> int: ...
+
+    def next_group(self, sender: str) -> int: ...
+
+
+@dataclass(slots=True)
+class MemoryControlNumbers:
+    """Control numbers counted in memory (tests, one-off tools); starts after ``start``."""
+
+    start: int = 0
+    _last: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def _next(self, sender: str, kind: str) -> int:
+        value = self._last.get((sender, kind), self.start) % MAX_CONTROL_NUMBER + 1
+        self._last[(sender, kind)] = value
+        return value
+
+    def next_interchange(self, sender: str) -> int:
+        return self._next(sender, "interchange")
+
+    def next_group(self, sender: str) -> int:
+        return self._next(sender, "group")
+
+
+@dataclass(frozen=True, slots=True)
+class TradingPartners:
+    """Who an interchange is from and to (ISA05-08, GS02-03), as configured per clearinghouse."""
+
+    sender_id: str
+    receiver_id: str
+    sender_qualifier: str = "ZZ"
+    receiver_qualifier: str = "ZZ"
+    application_sender: str = ""
+    application_receiver: str = ""
+    production: bool = True
+    acknowledgment_requested: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("sender_id", "receiver_id"):
+            value = getattr(self, name)
+            if not 1 <= len(value) <= 15:
+                raise X12Error(f"{name} must be 1 to 15 characters; got {value!r}")
+        for name in ("sender_qualifier", "receiver_qualifier"):
+            if len(getattr(self, name)) != 2:
+                raise X12Error(f"{name} must be 2 characters; got {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSet:
+    """One ST/SE set to write: its ST01 kind, ST03 version and body (segments between ST and SE)."""
+
+    kind: str
+    version: str
+    body: Sequence[Segment]
+
+
+class _Serializer:
+    """Turns element values into delimited text, refusing data that contains a delimiter."""
+
+    def __init__(self, delimiters: Delimiters) -> None:
+        self.d = delimiters
+        self._reserved = (delimiters.element, delimiters.repetition, delimiters.component,
+                          delimiters.segment)
+
+    def _text(self, value: str, position: int, tag: str, index: int) -> str:
+        for char in self._reserved:
+            if char in value:
+                raise X12Error(f"{tag}{index:02d} {value!r} contains the delimiter {char!r}",
+                               position, tag)
+        return value
+
+    def _composite(self, value: tuple[str, ...], position: int, tag: str, index: int) -> str:
+        parts = [self._text(p, position, tag, index) for p in value]
+        while parts and not parts[-1]:
+            parts.pop()
+        return self.d.component.join(parts)
+
+    def segment(self, seg: Segment, position: int) -> str:
+        tag = str(seg[0])
+        out = [tag]
+        for index, value in enumerate(seg[1:], 1):
+            if isinstance(value, tuple):
+                out.append(self._composite(value, position, tag, index))
+            elif isinstance(value, list):
+                out.append(self.d.repetition.join(
+                    self._composite(v, position, tag, index) if isinstance(v, tuple)
+                    else self._text(v, position, tag, index) for v in value))
+            else:
+                out.append(self._text(value, position, tag, index))
+        while len(out) > 1 and not out[-1]:
+            out.pop()
+        return self.d.element.join(out)
+
+
+def write_interchange(
+    partners: TradingPartners,
+    control_numbers: ControlNumbers,
+    functional_code: str,
+    version: str,
+    transactions: Iterable[TransactionSet],
+    created: datetime,
+    delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
+    line_breaks: bool = False,
+) -> str:
+    """Write one interchange holding one functional group of the given transaction sets.
+
+    SE01, GE01 and IEA01 are counted from what is written; ST02 numbers the sets 0001, 0002 …
+    ISA13 and GS06 come from ``control_numbers`` for ``partners.sender_id``.
+    """
+    ser = _Serializer(delimiters)
+    end = delimiters.segment + ("\n" if line_breaks else "")
+    interchange = control_numbers.next_interchange(partners.sender_id)
+    group = control_numbers.next_group(partners.sender_id)
+    if not (1 <= interchange <= MAX_CONTROL_NUMBER and 1 <= group <= MAX_CONTROL_NUMBER):
+        raise X12Error("control numbers must be between 1 and 999999999")
+    isa13 = f"{interchange:09d}"
+    e = delimiters.element
+    isa = e.join((
+        "ISA", "00", " " * 10, "00", " " * 10,
+        partners.sender_qualifier, partners.sender_id.ljust(15),
+        partners.receiver_qualifier, partners.receiver_id.ljust(15),
+        created.strftime("%y%m%d"), created.strftime("%H%M"), delimiters.repetition, "00501",
+        isa13, "1" if partners.acknowledgment_requested else "0",
+        "P" if partners.production else "T", delimiters.component,
+    ))
+    for value in (partners.sender_id, partners.receiver_id):
+        ser._text(value, 1, "ISA", 6)
+    lines = [isa]
+    position = 1
+
+    def add(seg: Segment) -> None:
+        nonlocal position
+        position += 1
+        lines.append(ser.segment(seg, position))
+
+    add(("GS", functional_code, partners.application_sender or partners.sender_id,
+         partners.application_receiver or partners.receiver_id, created.strftime("%Y%m%d"),
+         created.strftime("%H%M"), str(group), "X", version))
+    count = 0
+    for count, tx in enumerate(transactions, 1):
+        control = f"{count:04d}"
+        start = position + 1
+        add(("ST", tx.kind, control, tx.version))
+        for seg in tx.body:
+            add(seg)
+        add(("SE", str(position + 2 - start), control))
+    if not count:
+        raise X12Error("an interchange needs at least one transaction set")
+    add(("GE", str(count), str(group)))
+    add(("IEA", "1", isa13))
+    return end.join(lines) + end
