@@ -69,3 +69,34 @@ def _cms_total_time(timed: Mapping[str, int]) -> dict[str, int]:
         for code in order[:remaining]:
             units[code] += 1
     return units
+
+
+def units_follow_rule(
+    minutes_by_code: Mapping[str, int], units_by_code: Mapping[str, int], rule: UnitRule
+) -> bool:
+    """Whether billed units for one day's timed codes follow ``rule``.
+
+    Under the AMA rule each code's units must match its own minutes. Under the CMS rule every
+    allocation CMS accepts passes, including either choice on a tie (Example 2): the total
+    matches the table, each code has its full 15-minute blocks and at most one unit more, and
+    the extra units went to the largest leftover minutes.
+    """
+    if rule is UnitRule.AMA:
+        return all(
+            units_by_code.get(c, 0) == units_for_minutes(m) for c, m in minutes_by_code.items()
+        )
+    if sum(units_by_code.get(c, 0) for c in minutes_by_code) != units_for_minutes(
+        sum(minutes_by_code.values())
+    ):
+        return False
+    lowest_extra, highest_skipped = UNIT_MINUTES, -1
+    for code, minutes in minutes_by_code.items():
+        blocks, leftover = divmod(minutes, UNIT_MINUTES)
+        extra = units_by_code.get(code, 0) - blocks
+        if extra not in (0, 1) or (extra == 1 and leftover == 0):
+            return False
+        if extra:
+            lowest_extra = min(lowest_extra, leftover)
+        elif leftover:
+            highest_skipped = max(highest_skipped, leftover)
+    return highest_skipped <= lowest_extra
