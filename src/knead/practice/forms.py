@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from knead.forms import PracticeForm
+from knead.practice.models import Credentialing, FeeScheduleEntry, Payer, Practice, Provider
+
+
+class ProviderForm(PracticeForm):
+    class Meta:
+        model = Provider
+        fields = [
+            "first_name",
+            "last_name",
+            "credentials",
+            "npi",
+            "licence_state",
+            "licence_number",
+            "licence_expires",
+            "taxonomy",
+            "tax_id_kind",
+            "tax_id",
+            "email",
+            "phone",
+            "is_active",
+        ]
+
+
+class PayerForm(PracticeForm):
+    class Meta:
+        model = Payer
+        fields = [
+            "name",
+            "payer_id",
+            "kind",
+            "claim_filing_indicator",
+            "unit_rule",
+            "gp_required",
+            "timely_filing_days",
+            "appeal_window_days",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "zip_code",
+            "notes",
+        ]
+
+
+class CredentialingForm(PracticeForm):
+    class Meta:
+        model = Credentialing
+        fields = ["payer", "status", "applied_on", "effective_on", "denied_on", "notes"]
+
+
+class FeeForm(PracticeForm):
+    class Meta:
+        model = FeeScheduleEntry
+        fields = ["code", "charge"]
+
+
+class PracticeSettingsForm(PracticeForm):
+    class Meta:
+        model = Practice
+        fields = [
+            "name",
+            "npi",
+            "tax_id_kind",
+            "tax_id",
+            "taxonomy",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "zip_code",
+        ]

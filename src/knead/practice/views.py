@@ -1,0 +1,164 @@
+"""Practice setup pages: providers and their credentialing, payers, the fee schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from knead.accounts.roles import requires
+from knead.audit.models import Action
+from knead.audit.services import changed_fields_detail, record
+from knead.practice.forms import (
+    CredentialingForm,
+    FeeForm,
+    PayerForm,
+    PracticeSettingsForm,
+    ProviderForm,
+)
+from knead.practice.models import Credentialing, FeeScheduleEntry, Payer, Provider
+from knead.practice.services import save_record
+from knead.web import RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
+
+
+class ProviderList(RecordListView):
+    model = Provider
+    permission = "providers.view"
+    search_fields = ("first_name", "last_name", "npi", "licence_number")
+    template_name = "practice/provider_list.html"
+
+
+class ProviderDetail(RecordDetailView):
+    model = Provider
+    permission = "providers.view"
+    template_name = "practice/provider_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["credentialings"] = (
+            Credentialing.objects.for_practice(self.request.practice)
+            .filter(provider=self.object)
+            .select_related("payer")
+        )
+        return context
+
+
+class ProviderCreate(RecordCreateView):
+    model = Provider
+    permission = "providers.edit"
+    form_class = ProviderForm
+    success_message = "Provider saved."
+
+
+class ProviderUpdate(RecordUpdateView):
+    model = Provider
+    permission = "providers.edit"
+    form_class = ProviderForm
+    success_message = "Provider saved."
+
+
+class CredentialingCreate(RecordCreateView):
+    model = Credentialing
+    permission = "providers.edit"
+    form_class = CredentialingForm
+    success_message = "Credentialing saved."
+
+    def prepare(self, instance: models.Model) -> None:
+        instance.provider = get_object_or_404(
+            Provider.objects.for_practice(self.request.practice), pk=self.kwargs["provider"]
+        )
+
+    def get_success_url(self) -> str:
+        return self.object.provider.get_absolute_url()
+
+
+class CredentialingUpdate(RecordUpdateView):
+    model = Credentialing
+    permission = "providers.edit"
+    form_class = CredentialingForm
+    success_message = "Credentialing saved."
+
+    def get_success_url(self) -> str:
+        return self.object.provider.get_absolute_url()
+
+
+class PayerList(RecordListView):
+    model = Payer
+    permission = "payers.view"
+    search_fields = ("name", "payer_id")
+    template_name = "practice/payer_list.html"
+
+
+class PayerDetail(RecordDetailView):
+    model = Payer
+    permission = "payers.view"
+    template_name = "practice/payer_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["credentialings"] = (
+            Credentialing.objects.for_practice(self.request.practice)
+            .filter(payer=self.object)
+            .select_related("provider")
+        )
+        context["coverage_count"] = self.object.coverages.filter(deleted_at__isnull=True).count()
+        return context
+
+
+class PayerCreate(RecordCreateView):
+    model = Payer
+    permission = "payers.edit"
+    form_class = PayerForm
+    success_message = "Payer saved."
+
+
+class PayerUpdate(RecordUpdateView):
+    model = Payer
+    permission = "payers.edit"
+    form_class = PayerForm
+    success_message = "Payer saved."
+
+
+class FeeList(RecordListView):
+    model = FeeScheduleEntry
+    permission = "payers.view"
+    search_fields = ("code",)
+    template_name = "practice/fee_list.html"
+    paginate_by = 100
+
+
+class FeeCreate(RecordCreateView):
+    model = FeeScheduleEntry
+    permission = "fees.edit"
+    form_class = FeeForm
+    success_message = "Fee saved."
+
+    def get_success_url(self) -> str:
+        return reverse("practice:fees")
+
+
+class FeeUpdate(FeeCreate, RecordUpdateView):
+    pass
+
+
+@requires("providers.edit")
+def practice_settings(request: HttpRequest) -> HttpResponse:
+    form = PracticeSettingsForm(
+        request.POST or None, instance=request.practice, practice=request.practice
+    )
+    if request.method == "POST" and form.is_valid():
+        save_record(form.instance, user=request.user, practice=request.practice)
+        record(
+            request, Action.UPDATE, form.instance, detail=changed_fields_detail(form.changed_data)
+        )
+        messages.success(request, "Practice details saved.")
+        return redirect("practice:settings")
+    return render(
+        request,
+        "record_form.html",
+        {"form": form, "title": "Practice details", "cancel_url": reverse("dashboard:home")},
+    )

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("knead.dashboard.urls")),
+    path("accounts/", include("knead.accounts.urls")),
+    path("practice/", include("knead.practice.urls")),
+    path("clients/", include("knead.clients.urls")),
+    path("visits/", include("knead.visits.urls")),
+    path("audit/", include("knead.audit.urls")),
+    path("admin/", admin.site.urls),
+]

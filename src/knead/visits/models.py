@@ -1,0 +1,204 @@
+"""Visits: when, who, where, what it is billed to, the SOAP note and the timed services.
+
+A note is signed and locked by its provider. After that the note and its service lines cannot
+change; corrections are appended as amendments that keep the original.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from knead.clients.models import Authorization, Case, Client, Coverage, Referral
+from knead.practice.models import Provider
+from knead.practice.scoping import PracticeScoped, Tracked
+
+MAX_DIAGNOSES = 12
+MAX_LINE_POINTERS = 4
+MAX_MODIFIERS = 4
+
+
+class NoteLocked(Exception):
+    """A signed note, or its service lines, cannot be changed; add an amendment instead."""
+
+
+class PlaceOfService(models.TextChoices):
+    OFFICE = "11", "11 – Office"
+    HOME = "12", "12 – Home"
+    TELEHEALTH_OTHER = "02", "02 – Telehealth, not in the client's home"
+    TELEHEALTH_HOME = "10", "10 – Telehealth in the client's home"
+
+
+class BodyRegion(models.TextChoices):
+    HEAD = "head", "Head / face"
+    NECK = "neck", "Neck"
+    SHOULDERS = "shoulders", "Shoulders"
+    UPPER_BACK = "upper_back", "Upper back"
+    LOWER_BACK = "lower_back", "Lower back"
+    ARMS = "arms", "Arms / hands"
+    HIPS = "hips", "Hips / glutes"
+    LEGS = "legs", "Legs"
+    FEET = "feet", "Feet"
+    CHEST = "chest", "Chest"
+    ABDOMEN = "abdomen", "Abdomen"
+
+
+_pain = [MinValueValidator(0), MaxValueValidator(10)]
+
+NOTE_FIELDS = (
+    "subjective",
+    "objective",
+    "assessment",
+    "plan",
+    "body_regions",
+    "pain_before",
+    "pain_after",
+    "techniques",
+    "diagnoses",
+    "date",
+    "start_time",
+    "provider_id",
+    "client_id",
+    "place_of_service",
+)
+
+
+class Visit(PracticeScoped):
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="visits")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="visits")
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    place_of_service = models.CharField(
+        max_length=2, choices=PlaceOfService.choices, default=PlaceOfService.OFFICE
+    )
+    coverage = models.ForeignKey(
+        Coverage, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    authorization = models.ForeignKey(
+        Authorization, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+
+    subjective = models.TextField(blank=True)
+    objective = models.TextField(blank=True)
+    assessment = models.TextField(blank=True)
+    plan = models.TextField(blank=True)
+    body_regions = models.JSONField(default=list, blank=True)
+    pain_before = models.PositiveSmallIntegerField(null=True, blank=True, validators=_pain)
+    pain_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=_pain)
+    techniques = models.CharField(max_length=200, blank=True)
+    diagnoses = models.JSONField(
+        default=list, blank=True, help_text="ICD-10-CM codes in wire form, in order (A–L)."
+    )
+
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-date", "-start_time", "-id"]
+        indexes = [
+            models.Index(fields=["practice", "-date", "-id"]),
+            models.Index(fields=["practice", "signed_at"]),
+            models.Index(fields=["client", "-date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit {self.date:%m/%d/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:detail", args=[self.pk])
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def body_region_labels(self) -> list[str]:
+        labels = dict(BodyRegion.choices)
+        return [labels.get(region, region) for region in self.body_regions]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            stored = Visit.objects.filter(pk=self.pk).values(*NOTE_FIELDS, "signed_at").first()
+            if stored and stored["signed_at"] is not None:
+                changed = [f for f in NOTE_FIELDS if stored[f] != getattr(self, f)]
+                if changed:
+                    raise NoteLocked(
+                        f"This note is signed; {', '.join(changed)} cannot change. Add an amendment."
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise NoteLocked(
+            "Visits are never deleted outright; use soft deletion, and signed notes are kept."
+        )
+
+
+class ServiceLine(Tracked):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=1)
+    code = models.CharField("CPT/HCPCS", max_length=5)
+    modifiers = models.JSONField(default=list, blank=True)
+    minutes = models.PositiveSmallIntegerField(default=0)
+    units = models.PositiveSmallIntegerField(default=0)
+    charge = models.DecimalField(max_digits=9, decimal_places=2)
+    pointers = models.JSONField(
+        default=list, blank=True, help_text="Diagnosis positions 1–12, up to four."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} × {self.units}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if Visit.objects.filter(pk=self.visit_id, signed_at__isnull=False).exists():
+            raise NoteLocked("The visit is signed; its services cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if Visit.objects.filter(pk=self.visit_id, signed_at__isnull=False).exists():
+            raise NoteLocked("The visit is signed; its services cannot change.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def pointer_letters(self) -> str:
+        return "".join("ABCDEFGHIJKL"[p - 1] for p in self.pointers if 1 <= p <= MAX_DIAGNOSES)
+
+
+class Amendment(models.Model):
+    """An addition to a signed note. Append-only: the original note is never changed."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="amendments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=200)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise NoteLocked("Amendments cannot be edited; add another one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise NoteLocked("Amendments cannot be deleted.")
