@@ -1,0 +1,439 @@
+"""The superbill: an itemized statement a client sends to their insurer to be reimbursed.
+
+One superbill covers one visit or a date range (one claim per visit, same client and practice),
+e.g. a month. It carries everything a payer needs to process a member-submitted claim: the
+practice and provider with NPI, licence, taxonomy and tax ID; the client with the member ID and
+group of the selected coverage; each service line with its date, place of service, CPT/HCPCS
+code and modifiers, minutes, units and charge; the ICD-10-CM diagnoses with descriptions and the
+pointers that tie lines to them; totals, the amount paid and how, and a paid-in-full statement;
+the referring provider and prescription; and the provider's signature line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import BinaryIO
+
+from reportlab.lib.units import inch
+from reportlab.platypus import Flowable, PageBreak, Spacer
+
+from knead.billing.claim import BillingProvider, Claim, InjuryKind, PaymentMethod, RenderingProvider
+from knead.billing.codes.code_lists import code_list
+from knead.billing.codes.icd10 import describe, icd10_problem, with_dot
+from knead.billing.codes.procedures import catalog
+from knead.billing.documents.errors import DocumentError
+from knead.billing.documents.pdf import (
+    CONTENT_WIDTH,
+    Letterhead,
+    build_pdf,
+    data_table,
+    field_grid,
+    heading,
+    money,
+    phone,
+    signature_block,
+    text,
+    us_date,
+)
+from knead.billing.documents.soap_note import SignedNote, soap_note_story
+from knead.billing.identifiers import TaxIdKind
+from knead.billing.rules import Rules
+from knead.billing.scrub import Finding, Purpose, Severity, scrub
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_INJURY = {
+    InjuryKind.AUTO: "Auto accident (PIP)",
+    InjuryKind.EMPLOYMENT: "Work injury (workers' compensation)",
+    InjuryKind.OTHER_ACCIDENT: "Other accident",
+}
+_PAYMENT = {
+    PaymentMethod.CASH: "cash",
+    PaymentMethod.CHECK: "check",
+    PaymentMethod.CARD: "card",
+    PaymentMethod.OTHER: "other means",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Superbill:
+    """The visits (claims) one superbill lists, in date order, and when it is issued."""
+
+    claims: tuple[Claim, ...]
+    issued_on: dt.date
+    number: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.claims:
+            raise DocumentError("A superbill needs at least one visit.")
+        first = self.claims[0]
+        for i, claim in enumerate(self.claims[1:], start=1):
+            if (claim.patient.name, claim.patient.birth_date) != (
+                first.patient.name,
+                first.patient.birth_date,
+            ):
+                raise DocumentError(f"claims[{i}] ({claim.id}) is for another client.")
+            if claim.billing_provider.npi != first.billing_provider.npi:
+                raise DocumentError(f"claims[{i}] ({claim.id}) is billed by another practice.")
+        ordered = tuple(sorted(self.claims, key=lambda c: (min(c.service_dates), c.id)))
+        object.__setattr__(self, "claims", ordered)
+
+    @property
+    def first(self) -> Claim:
+        return self.claims[0]
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        dates = [d for claim in self.claims for d in claim.service_dates]
+        return min(dates), max(dates)
+
+    @property
+    def total_charge(self) -> Decimal:
+        return sum((claim.total_charge for claim in self.claims), Decimal("0.00"))
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return sum((claim.amount_paid for claim in self.claims), Decimal("0.00"))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_charge - self.amount_paid
+
+    @property
+    def diagnoses(self) -> tuple[str, ...]:
+        """Every diagnosis of the listed visits once, in order of first use (A, B, C …)."""
+        return tuple(dict.fromkeys(code for claim in self.claims for code in claim.diagnoses))
+
+    @property
+    def payment_methods(self) -> tuple[PaymentMethod, ...]:
+        return tuple(
+            dict.fromkeys(c.payment_method for c in self.claims if c.payment_method is not None)
+        )
+
+
+def diagnosis_description(code: str) -> str:
+    """The code set's description, or a note that the code is not billable."""
+    problem = icd10_problem(code)
+    return describe(code) if problem is None else f"(not a billable code: {problem})"
+
+
+def _provider_lines(billing: BillingProvider, rendering: RenderingProvider | None) -> list[list]:
+    license_ = (rendering.license if rendering else None) or billing.license
+    taxonomy = (rendering.taxonomy if rendering else None) or billing.taxonomy
+    credentials = (rendering.credentials if rendering else None) or billing.credentials
+    therapist = (
+        rendering.name.display()
+        if rendering
+        else (billing.person.display() if billing.person else "")
+    )
+    taxonomy_text = ""
+    if taxonomy:
+        names = code_list("taxonomy").rows
+        name = names[taxonomy.code]["name"] if taxonomy.code in names else ""
+        taxonomy_text = f"{taxonomy.code} {name}".strip()
+    tax_kind = "EIN" if billing.tax_id_kind is TaxIdKind.EIN else "SSN"
+    address = billing.address
+    street = ", ".join(p for p in (address.line1, address.line2) if p)
+    return [
+        [
+            ("Practice", billing.name),
+            ("Address", f"{street}, {address.city}, {address.state} {address.zip_formatted}"),
+            ("Phone", phone(billing.phone)),
+        ],
+        [
+            ("Provider", ", ".join(p for p in (therapist, credentials) if p)),
+            ("Licence", f"{license_.number} ({license_.state})" if license_ else ""),
+            ("Taxonomy", taxonomy_text),
+        ],
+        [
+            ("Billing NPI", billing.npi),
+            ("Rendering NPI", rendering.npi if rendering else billing.npi),
+            (f"Tax ID ({tax_kind})", formatted_tax_id(billing)),
+        ],
+    ]
+
+
+def formatted_tax_id(billing: BillingProvider) -> str:
+    """The tax ID written the usual way: 12-3456789 (EIN) or 123-45-6789 (SSN)."""
+    digits = billing.tax_id
+    if len(digits) != 9:
+        return digits
+    return (
+        f"{digits[:2]}-{digits[2:]}"
+        if billing.tax_id_kind is TaxIdKind.EIN
+        else (f"{digits[:3]}-{digits[3:5]}-{digits[5:]}")
+    )
+
+
+def _client_lines(claim: Claim) -> list[list]:
+    patient, coverage = claim.patient, claim.coverage
+    address = patient.address
+    street = ", ".join(p for p in (address.line1, address.line2) if p)
+    rows = [
+        [
+            ("Client", patient.name.display()),
+            ("Date of birth", us_date(patient.birth_date)),
+            ("Address", f"{street}, {address.city}, {address.state} {address.zip_formatted}"),
+        ]
+    ]
+    if coverage:
+        subscriber = coverage.subscriber
+        insured = subscriber.name.display()
+        if subscriber.patient_relationship.value != "self":
+            insured += f" ({subscriber.patient_relationship.value} of the client)"
+        rows.append(
+            [
+                ("Insurance", f"{coverage.payer.name} ({coverage.priority.value})"),
+                ("Member ID", subscriber.member_id),
+                ("Group", subscriber.group_number or ""),
+            ]
+        )
+        rows.append(
+            [("Insured", insured), ("Client phone", phone(patient.contact.phone)), ("", "")]
+        )
+    return rows
+
+
+def _referral_lines(claim: Claim) -> list[list]:
+    rows: list[list] = []
+    referring, referral = claim.referring_provider, claim.referral
+    if referring or referral:
+        name = ""
+        if referring:
+            name = ", ".join(p for p in (referring.name.display(), referring.credentials) if p)
+        rows.append(
+            [
+                ("Referring provider", name),
+                ("Referring NPI", (referring.npi or "") if referring else ""),
+                ("Prescription / referral no.", (referral.number or "") if referral else ""),
+            ]
+        )
+        if referral:
+            allowed = f"{referral.visits_allowed} visits" if referral.visits_allowed else ""
+            rows.append(
+                [
+                    ("Prescribed on", us_date(referral.issued)),
+                    ("Valid until", us_date(referral.expires)),
+                    ("Visits prescribed", allowed),
+                ]
+            )
+    if claim.authorization:
+        auth = claim.authorization
+        rows.append(
+            [
+                ("Prior authorization", auth.number),
+                ("Authorized from", us_date(auth.starts)),
+                ("Authorized to", us_date(auth.ends)),
+            ]
+        )
+    if claim.injury:
+        injury = claim.injury
+        rows.append(
+            [
+                ("Condition related to", _INJURY[injury.kind]),
+                ("Date of accident or injury", us_date(injury.accident_date)),
+                ("Insurer claim number", injury.claim_number or ""),
+            ]
+        )
+    return rows
+
+
+def superbill_story(superbill: Superbill) -> list[Flowable]:
+    """The flowables of a superbill."""
+    claim = superbill.first
+    start, end = superbill.period
+    period = us_date(start) if start == end else f"{us_date(start)} to {us_date(end)}"
+    letters = {code: _LETTERS[i % 26] * (1 + i // 26) for i, code in enumerate(superbill.diagnoses)}
+    number = f"  |  Superbill no. {superbill.number}" if superbill.number else ""
+    story: list[Flowable] = [
+        text("Superbill - Statement of Services for Insurance Reimbursement", "title"),
+        text(
+            f"Dates of service: {period}  |  Issued {us_date(superbill.issued_on)}{number}", "muted"
+        ),
+        Spacer(1, 4),
+        heading("Provider"),
+        field_grid(_provider_lines(claim.billing_provider, claim.rendering_provider), _thirds()),
+        heading("Client and insurance"),
+        field_grid(_client_lines(claim), _thirds()),
+    ]
+    referral_rows = _referral_lines(claim)
+    if referral_rows:
+        story += [heading("Referral, prescription and case"), field_grid(referral_rows, _thirds())]
+    story += [
+        heading("Diagnoses (ICD-10-CM)"),
+        data_table(
+            ["Ptr", "Code", "Description"],
+            [[letters[c], with_dot(c), diagnosis_description(c)] for c in superbill.diagnoses],
+            [0.45 * inch, 0.9 * inch, CONTENT_WIDTH - 1.35 * inch],
+        ),
+        heading("Services"),
+        _services_table(superbill, letters),
+        Spacer(1, 4),
+    ]
+    story += _payment_statement(superbill)
+    signer = _signer(claim)
+    story += [
+        Spacer(1, 6),
+        text(
+            "I certify that the services listed were medically indicated and personally provided "
+            "as described, on the dates shown.",
+            "small",
+        ),
+        signature_block(signer),
+    ]
+    return story
+
+
+def _signer(claim: Claim) -> str:
+    therapist, billing = claim.rendering_provider, claim.billing_provider
+    if therapist:
+        return ", ".join(p for p in (therapist.name.display(), therapist.credentials) if p)
+    if billing.person:
+        return ", ".join(p for p in (billing.person.display(), billing.credentials) if p)
+    return billing.name
+
+
+def _thirds() -> list[float]:
+    return [CONTENT_WIDTH * 0.36, CONTENT_WIDTH * 0.32, CONTENT_WIDTH * 0.32]
+
+
+def _services_table(superbill: Superbill, letters: dict[str, str]) -> Flowable:
+    rows = []
+    procedures = catalog().procedures
+    for claim in superbill.claims:
+        for line in sorted(claim.lines, key=lambda ln: ln.service_date):
+            pointers = "".join(
+                letters[claim.diagnoses[p - 1]]
+                for p in line.pointers
+                if 1 <= p <= len(claim.diagnoses)
+            )
+            procedure = procedures.get(line.code)
+            rows.append(
+                [
+                    us_date(line.service_date),
+                    (line.place_of_service or claim.place_of_service).code,
+                    line.code,
+                    " ".join(line.modifier_codes),
+                    procedure.short if procedure else "",
+                    pointers,
+                    "" if line.minutes is None else str(line.minutes),
+                    str(line.units),
+                    money(line.charge),
+                ]
+            )
+    widths = [0.78, 0.38, 0.55, 0.6, 2.5, 0.45, 0.5, 0.45, 0.69]
+    return data_table(
+        ["Date", "POS", "Code", "Mod.", "Service", "Dx ptr", "Min.", "Units", "Charge"],
+        rows,
+        [w * inch for w in widths],
+        right_columns=(6, 7, 8),
+        footer=[["", "", "", "", "Total charges", "", "", "", money(superbill.total_charge)]],
+    )
+
+
+def _payment_statement(superbill: Superbill) -> list[Flowable]:
+    paid, total = superbill.amount_paid, superbill.total_charge
+    methods = ", ".join(_PAYMENT[m] for m in superbill.payment_methods)
+    how = f" by {methods}" if methods else ""
+    rows = [
+        ["Total charges", money(total)],
+        [f"Amount paid{how}", money(paid)],
+        ["Balance due", money(max(superbill.balance, Decimal("0.00")))],
+    ]
+    story: list[Flowable] = [
+        data_table(["Payment", "Amount"], rows, [2.6 * inch, 1.0 * inch], right_columns=(1,))
+    ]
+    if paid >= total:
+        story.append(
+            text(
+                f"PAID IN FULL: the client paid {money(paid)}{how} for the services listed. "
+                "Please send any reimbursement to the insured member.",
+                "statement",
+            )
+        )
+    return story
+
+
+def render_superbill(
+    superbill: Superbill,
+    *,
+    notes: Sequence[SignedNote] = (),
+    out: BinaryIO | None = None,
+) -> bytes:
+    """The superbill PDF; with ``notes``, a packet: the superbill then each SOAP note on a new page."""
+    story = superbill_story(superbill)
+    for note in sorted(notes, key=lambda n: n.visit_date):
+        story += [PageBreak(), *soap_note_story(note)]
+    billing = superbill.first.billing_provider
+    return build_pdf(
+        story,
+        title="Superbill" + (" and SOAP notes" if notes else ""),
+        letterhead=practice_letterhead(billing),
+        footer=f"Superbill - {superbill.first.patient.name.display()}",
+        out=out,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFinding:
+    """A scrub finding about one of the superbill's visits."""
+
+    claim_id: str
+    finding: Finding
+
+    def __str__(self) -> str:
+        where = f" (line {self.finding.line})" if self.finding.line else ""
+        return (
+            f"{self.claim_id}{where}: {self.finding.message} {self.finding.fix} "
+            f"[{self.finding.rule}]"
+        )
+
+
+class SuperbillBlocked(DocumentError):
+    """The superbill scrub found errors; ``errors`` says which visit and why."""
+
+    def __init__(self, errors: Sequence[VisitFinding]) -> None:
+        self.errors = tuple(errors)
+        reasons = "\n".join(f"- {error}" for error in self.errors)
+        super().__init__(f"The superbill cannot be issued:\n{reasons}")
+
+
+def superbill_findings(superbill: Superbill, rules: Rules) -> list[VisitFinding]:
+    """Run the scrubber's superbill subset on every visit, as of the issue date."""
+    return [
+        VisitFinding(claim.id, finding)
+        for claim in superbill.claims
+        for finding in scrub(claim, rules, superbill.issued_on, Purpose.SUPERBILL)
+    ]
+
+
+def issue_superbill(
+    superbill: Superbill,
+    rules: Rules,
+    *,
+    notes: Sequence[SignedNote] = (),
+    out: BinaryIO | None = None,
+) -> bytes:
+    """Scrub, then render the superbill (and its SOAP notes as one packet).
+
+    Raises SuperbillBlocked, with the reasons, when the scrub finds errors; nothing is
+    rendered then. Warnings do not block (get them from ``superbill_findings``).
+    """
+    errors = [
+        f for f in superbill_findings(superbill, rules) if f.finding.severity is Severity.ERROR
+    ]
+    if errors:
+        raise SuperbillBlocked(errors)
+    return render_superbill(superbill, notes=notes, out=out)
+
+
+def practice_letterhead(billing: BillingProvider) -> Letterhead:
+    """The billing practice's name, address, phone and NPI for the top of each page."""
+    address = billing.address
+    lines = [f"{address.line1}, {address.city}, {address.state} {address.zip_formatted}"]
+    if billing.phone:
+        lines.append(phone(billing.phone))
+    lines.append(f"NPI {billing.npi}")
+    return Letterhead(billing.name, tuple(lines))
