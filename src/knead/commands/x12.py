@@ -32,6 +32,7 @@ def _read_835(args: argparse.Namespace) -> int:
     from knead.billing.x12.remittance import stream_835
 
     # The parse creates many small acyclic objects; collection only costs time here.
+    collecting = gc.isenabled()
     gc.disable()
     problems: list[Problem] = []
     try:
@@ -50,6 +51,9 @@ def _read_835(args: argparse.Namespace) -> int:
             shutil.copyfileobj(held, sys.stdout, 1 << 20)
     except (X12Error, OSError) as error:
         return _fail("835", args.file, error)
+    finally:
+        if collecting:
+            gc.enable()
     return 0
 
 
