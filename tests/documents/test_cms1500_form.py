@@ -203,9 +203,9 @@ def test_an_amount_too_large_for_the_box_is_refused_not_cut():
                 "charge": "123456.00",
                 "pointers": [1],
             }
-        ]  # fmt: skip
+        ]
     )
-    with pytest.raises(FormValueError, match="24.1.F"):
+    with pytest.raises(FormValueError, match=r"24\.1\.F"):
         render_cms1500([cms1500_boxes(claim)])
 
 
