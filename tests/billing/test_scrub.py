@@ -488,3 +488,25 @@ def test_cli_subprocess_with_a_list_of_claims(tmp_path):
         [],
         ["NOTE_UNSIGNED"],
     ]
+
+
+def test_auto_payer_without_case_details():
+    data = changed("auto-pip", diagnoses=["M54.2"])
+    del data["injury"]
+    for line in data["lines"]:
+        line["pointers"] = [1]
+    assert "INJURY_CASE_MISSING" in rule_ids(data)
+
+
+def test_untimed_code_split_over_two_lines_is_still_one_unit_a_day():
+    data = _two_lines({"code": "97010", "units": 1, "modifiers": ["GP"]},
+                      {"code": "97010", "units": 1, "modifiers": ["59"]})  # fmt: skip
+    findings = run(data)
+    assert [(f.rule, f.line) for f in findings] == [("UNTIMED_UNITS", 1)]
+
+
+def test_claim_built_in_code_without_lines():
+    import dataclasses
+
+    claim = dataclasses.replace(claim_from_dict(example()), lines=())
+    assert [f.rule for f in scrub(claim, RULEBOOK, AS_OF)] == ["LINES_MISSING"]

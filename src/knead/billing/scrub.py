@@ -29,6 +29,7 @@ from knead.billing.claim import (
     ClaimFrequency,
     CredentialingStatus,
     InjuryKind,
+    PayerKind,
     PayerPriority,
     ServiceLine,
 )
@@ -190,6 +191,9 @@ def scrub(
     """Check a claim against the rule tables on date ``as_of``; return findings in rule order
     (identifiers, diagnoses, lines, coverage, injury, dates)."""
     out = _Findings(_SUPERBILL_RULES if purpose is Purpose.SUPERBILL else None)
+    if not claim.lines:
+        out.add("LINES_MISSING", "The claim has no service lines.", "Add the services given.")
+        return out.items
     first_dos = min(line.service_date for line in claim.lines)
     payer = claim.coverage.payer if claim.coverage else None
     payer_rules = rules.payers.rules_for(
@@ -201,7 +205,7 @@ def scrub(
     _lines(claim, rules, payer_rules, out, direct)
     if direct:
         _coverage(claim, payer_rules, out, first_dos)
-    _injury(claim, out)
+    _injury(claim, out, direct)
     _dates(claim, payer_rules, out, as_of, direct)
     if not claim.note_signed:
         out.add(
@@ -369,7 +373,7 @@ def _lines(
                 "Point the line to the diagnosis it treats (A first).",
                 number,
             )
-        bad = [p for p in line.pointers if p > dx_count]
+        bad = [p for p in line.pointers if p > dx_count or p < 1]
         if bad:
             out.add(
                 "DX_POINTER_INVALID",
@@ -464,13 +468,15 @@ def _day(
             else:
                 timed_minutes[line.code] = timed_minutes.get(line.code, 0) + line.minutes
             timed_units[line.code] = timed_units.get(line.code, 0) + line.units
-        elif units_by_code[line.code] > 1 and first_line[line.code] == number:
+    for code, units in units_by_code.items():
+        procedure = procedures.get(code)
+        if procedure is not None and not procedure.timed and units > 1:
             out.add(
                 "UNTIMED_UNITS",
-                f"Line {number} bills {line.units} units of untimed code {line.code}; untimed "
-                "codes are 1 unit per day however long they take.",
+                f"{units} units of untimed code {code} on {day}; untimed codes are 1 unit per "
+                "day however long they take.",
                 "Bill 1 unit.",
-                number,
+                first_line[code],
             )
     if timed_minutes and minutes_known:
         _timed_units(timed_minutes, timed_units, first_line, payer_rules.unit_rule, out)
@@ -724,6 +730,7 @@ def _authorization(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: d
             )
 
 
+_CASE_PAYERS = {PayerKind.AUTO: "auto", PayerKind.WORKERS_COMP: "workers' comp"}
 _CASE_NAMES = {
     InjuryKind.AUTO: "auto",
     InjuryKind.EMPLOYMENT: "workers' comp",
@@ -731,9 +738,17 @@ _CASE_NAMES = {
 }
 
 
-def _injury(claim: Claim, out: _Findings) -> None:
+def _injury(claim: Claim, out: _Findings, direct: bool) -> None:
     injury = claim.injury
     if injury is None:
+        payer = claim.coverage.payer if claim.coverage else None
+        if direct and payer is not None and payer.kind in _CASE_PAYERS:
+            out.add(
+                "INJURY_CASE_MISSING",
+                f"The claim goes to {payer.name}, an {_CASE_PAYERS[payer.kind]} payer, but has "
+                "no case details.",
+                "Add the case: type, accident date, state and the carrier's claim number.",
+            )
         return
     kind = injury.kind
     if kind is not InjuryKind.OTHER_ACCIDENT and not injury.claim_number:
