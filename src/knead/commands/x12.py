@@ -120,9 +120,68 @@ def _read_277(args: argparse.Namespace) -> int:
 
 
 def _write_837(args: argparse.Namespace) -> int:
-    from knead.billing.x12.claim_file import write_837_command
+    import datetime as dt
+    import json
+    import os
+    from pathlib import Path
 
-    return write_837_command(args.claims, args.output, args.config, args.test)
+    from knead.billing.claim_json import ClaimFormatError, load_claims
+    from knead.billing.errors import InvalidCode
+    from knead.billing.rules import load_rules
+    from knead.billing.scrub import has_errors, scrub
+    from knead.billing.x12.control_numbers import FileControlNumbers
+    from knead.billing.x12.errors import X12Error
+    from knead.billing.x12.professional_claim import (
+        claim_problem,
+        settings_from_claim,
+        settings_from_dict,
+        write_837p,
+    )
+
+    try:
+        claims = load_claims(Path(args.claims))
+    except (ClaimFormatError, InvalidCode, OSError) as error:
+        return _fail("837", args.claims, error)
+    today = dt.date.today()
+    rules = load_rules()
+    accepted = []
+    for claim in claims:
+        findings = scrub(claim, rules, today)
+        reasons = [f"{f.rule}: {f.message}" for f in findings if f.severity.value == "error"]
+        if claim.billing_mode.value != "direct":
+            reasons.append(f"billing mode is {claim.billing_mode.value}, not direct")
+        if not reasons:
+            problem = claim_problem(claim)
+            reasons += [problem] if problem else []
+        if reasons:
+            print(f"knead x12 837: claim {claim.id} not written: {'; '.join(reasons)}",
+                  file=sys.stderr)
+        else:
+            accepted.append(claim)
+    if not accepted:
+        return 1
+    config = Path(args.config) if args.config else Path(
+        os.environ.get("KNEAD_DATA_DIR") or Path.cwd() / "var") / "clearinghouse.json"
+    try:
+        if config.exists() or args.config:
+            settings = settings_from_dict(json.loads(config.read_text()))
+        else:
+            print(f"knead x12 837: no {config}; sending straight to the payer of claim "
+                  f"{accepted[0].id} (see docs/x12.md for clearinghouse settings)",
+                  file=sys.stderr)
+            settings = settings_from_claim(accepted[0])
+        if args.test:
+            from dataclasses import replace
+
+            settings = replace(settings, partners=replace(settings.partners, production=False))
+        text = write_837p(accepted, settings, FileControlNumbers(), dt.datetime.now())
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            sys.stdout.write(text + "\n")
+    except (X12Error, OSError, ValueError) as error:
+        return _fail("837", args.claims, error)
+    return 1 if len(accepted) < len(claims) else 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
