@@ -187,3 +187,12 @@ def test_money_given_as_a_json_number_is_read_exactly():
     data["lines"][0]["charge"] = 0.1
     claim = load_claims(json.dumps(data))[0]
     assert claim.lines[0].charge == Decimal("0.10")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_examples_shown_in_the_doc_are_the_example_files(path: Path):
+    doc = (ROOT / "docs/claim-json.md").read_text()
+    marker = f"`docs/examples/claims/{path.name}`\n\n```json\n"
+    assert marker in doc
+    shown = doc.split(marker, 1)[1].split("\n```", 1)[0]
+    assert json.loads(shown) == json.loads(path.read_text())

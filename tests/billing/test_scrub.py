@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from knead.billing.claim_json import claim_from_dict
 from knead.billing.rules import load_rules
@@ -510,3 +512,34 @@ def test_claim_built_in_code_without_lines():
 
     claim = dataclasses.replace(claim_from_dict(example()), lines=())
     assert [f.rule for f in scrub(claim, RULEBOOK, AS_OF)] == ["LINES_MISSING"]
+
+
+line_strategy = st.fixed_dictionaries(
+    {
+        "service_date": st.sampled_from(["2026-10-05", "2026-10-06", "2026-11-30"]),
+        "code": st.sampled_from(["97124", "97140", "97530", "97010", "97035", "98940", "X1234"]),
+        "units": st.integers(min_value=0, max_value=9),
+        "charge": st.sampled_from(["-1.00", "0.00", "40.00"]),
+        "pointers": st.lists(st.integers(min_value=1, max_value=14), max_size=6),
+        "modifiers": st.lists(st.sampled_from(["GP", "59", "XS", "KX", "76"]), max_size=5),
+    },
+    optional={"minutes": st.integers(min_value=0, max_value=90)},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(line_strategy, min_size=1, max_size=8),
+    st.lists(st.sampled_from(["M54.50", "M54.5", "S16.1", "S16.1XXA", "Q99.99"]), max_size=14),
+    st.sampled_from(["commercial", "auto-pip", "workers-comp", "secondary-payer", "superbill"]),
+    st.sampled_from(list(Purpose)),
+)
+def test_scrub_never_fails_and_every_finding_is_well_formed(lines, diagnoses, name, purpose):
+    data = changed(name, lines=lines, diagnoses=diagnoses)
+    findings = run(data, purpose=purpose)
+    for finding in findings:
+        assert finding.rule in RULES
+        assert finding.line is None or 1 <= finding.line <= len(lines)
+        assert finding.message and finding.fix
+        if purpose is Purpose.SUPERBILL:
+            assert RULES[finding.rule].superbill
