@@ -168,7 +168,7 @@ def test_units_that_do_not_match_minutes_block_the_superbill(rules):
                 "charge": "100.00",
                 "pointers": [1],
             }
-        ]  # fmt: skip
+        ]
     )
     with pytest.raises(SuperbillBlocked) as blocked:
         issue_superbill(Superbill((claim,), ISSUED), rules)
