@@ -543,3 +543,19 @@ def test_scrub_never_fails_and_every_finding_is_well_formed(lines, diagnoses, na
         assert finding.message and finding.fix
         if purpose is Purpose.SUPERBILL:
             assert RULES[finding.rule].superbill
+
+
+def test_secondary_claim_filing_clock_runs_from_the_primary_payment():
+    # DOS 2026-10-08; primary paid 2026-10-20; 90 days from 2026-10-20 = 2027-01-18.
+    data = example("secondary-payer")
+    assert rule_ids(data, as_of=dt.date(2027, 1, 18)) == ["TIMELY_FILING_SOON"]
+    findings = run(data, as_of=dt.date(2027, 1, 19))
+    assert [f.rule for f in findings] == ["TIMELY_FILING_PASSED"]
+    assert "prior payer's payment" in findings[0].message
+
+
+def test_claim_built_in_code_keeps_diagnoses_in_wire_form():
+    import dataclasses
+
+    claim = dataclasses.replace(claim_from_dict(example()), diagnoses=("m54.50", "S16.1XXA"))
+    assert claim.diagnoses == ("M5450", "S161XXA")

@@ -26,6 +26,7 @@ from knead.billing.codes.code_lists import (
     TaxonomyCode,
 )
 from knead.billing.codes.icd10 import IcdCode
+from knead.billing.codes.icd10 import normalize as normalize_icd
 from knead.billing.codes.procedures import Procedure, catalog
 from knead.billing.identifiers import Npi, TaxId, TaxIdKind
 
@@ -431,6 +432,12 @@ class Claim:
     note_signed: bool = False  # the visit's clinical note has been signed
     amount_paid: Decimal = Decimal("0.00")  # Box 29: paid by the client at the visit
     payment_method: PaymentMethod | None = None
+
+    def __post_init__(self) -> None:
+        # Diagnoses are kept in wire form (no dot, upper case) whichever way they were given.
+        wire = tuple(normalize_icd(code) for code in self.diagnoses)
+        if wire != self.diagnoses:
+            object.__setattr__(self, "diagnoses", wire)
 
     @property
     def total_charge(self) -> Decimal:

@@ -32,7 +32,6 @@ from knead.billing.codes.code_lists import (
     PlaceOfService,
     TaxonomyCode,
 )
-from knead.billing.codes.icd10 import normalize as normalize_icd
 from knead.billing.errors import InvalidCode
 
 
@@ -246,10 +245,8 @@ def _check_object(cls: type, values: dict[str, Any], path: str) -> None:
         raise ClaimFormatError(
             path, "give either organization (a practice) or person (a sole practitioner)"
         )
-    if cls is model.Claim:
-        values["diagnoses"] = tuple(normalize_icd(code) for code in values["diagnoses"])
-        if not values["lines"]:
-            raise ClaimFormatError(_join(path, "lines"), "needs at least one service line")
+    if cls is model.Claim and not values["lines"]:
+        raise ClaimFormatError(_join(path, "lines"), "needs at least one service line")
 
 
 def claim_from_dict(data: Any, path: str = "") -> model.Claim:

@@ -645,7 +645,11 @@ def _coverage(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.dat
                 "Hold the claim until credentialing is approved (check the effective date).",
                 severity=Severity.WARNING,
             )
-    limit = coverage.visits_per_year or payer_rules.visits_per_year
+    limit = (
+        coverage.visits_per_year
+        if coverage.visits_per_year is not None
+        else payer_rules.visits_per_year
+    )
     used = coverage.visits_used_this_year
     if limit is not None and used is not None and used >= limit:
         out.add(
@@ -786,12 +790,19 @@ def _dates(
     if not direct or claim.frequency is ClaimFrequency.VOID:
         return
     first = min(line.service_date for line in claim.lines)
-    deadline = first + dt.timedelta(days=payer_rules.timely_filing_days)
+    start, counted_from = first, "the date of service"
+    coverage = claim.coverage
+    if coverage is not None and coverage.priority is not PayerPriority.PRIMARY:
+        # A secondary payer's clock usually runs from the prior payer's remittance.
+        paid = [o.paid_date for o in coverage.other_payers if o.paid_date]
+        if paid:
+            start, counted_from = max(paid), "the prior payer's payment"
+    deadline = start + dt.timedelta(days=payer_rules.timely_filing_days)
     if as_of > deadline:
         out.add(
             "TIMELY_FILING_PASSED",
-            f"The filing limit ({payer_rules.timely_filing_days} days from {first}) passed on "
-            f"{deadline}.",
+            f"The filing limit ({payer_rules.timely_filing_days} days from {counted_from}, "
+            f"{start}) passed on {deadline}.",
             "Send only with proof of timely filing; otherwise write the charge off.",
         )
     elif (deadline - as_of).days < _FILING_WARNING_DAYS:
