@@ -10,7 +10,7 @@ import pytest
 
 from knead.billing.claim import Adjustment, AdjustmentGroup
 from knead.billing.documents.errors import DocumentError
-from knead.billing.documents.kit import CALL_QUESTIONS, render_reimbursement_kit
+from knead.billing.documents.kit import CALL_QUESTIONS, kit_expectation, render_reimbursement_kit
 from knead.billing.documents.letters import (
     AppealFacts,
     Denial,
@@ -21,6 +21,7 @@ from knead.billing.documents.letters import (
 )
 from knead.billing.documents.soap_note import Amendment, render_soap_note
 from knead.billing.documents.superbill import practice_letterhead
+from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule
 from tests.documents.factories import (
     auto_injury_claim,
     long_names_claim,
@@ -251,3 +252,40 @@ def test_kit_needs_a_coverage():
     without = dataclasses.replace(make_claim(), coverage=None)
     with pytest.raises(DocumentError, match="coverage"):
         render_reimbursement_kit(without)
+
+
+def _visit_of_120():
+    return make_claim(
+        billing_mode="superbill",
+        lines=[{"service_date": "2026-09-15", "code": "97124", "units": 4, "minutes": 60,
+                "charge": "120.00", "pointers": [1]}],
+    )  # fmt: skip
+
+
+def test_kit_expectation_states_the_reimbursement_per_visit_and_visits_left():
+    benefits = Benefits(in_network=False, deductible=Decimal("500"),
+                        reimbursement_percent=Decimal("50"), visits_per_year=20)  # fmt: skip
+    history = BenefitHistory(deductible_met=Decimal("500"), visits_used=8)
+    # Hand calculation: deductible met, 50% of $120 = $60; 20 - 8 = 12 visits left.
+    assert kit_expectation(_visit_of_120(), benefits, FeeSchedule(), history) == (
+        "After your $500.00 deductible, 50% of $120.00 = $60.00 per visit.",
+        "12 of 20 visits left this year.",
+    )
+
+
+def test_kit_expectation_mentions_the_deductible_still_to_meet():
+    benefits = Benefits(in_network=False, deductible=Decimal("500"),
+                        reimbursement_percent=Decimal("50"))  # fmt: skip
+    history = BenefitHistory(deductible_met=Decimal("420"))
+    # $80 of the deductible left: the next $120 visit leaves $40, 50% of it = $20 back.
+    assert kit_expectation(_visit_of_120(), benefits, FeeSchedule(), history)[1] == (
+        "$80.00 of your deductible is still to meet this year, so for your next visit expect "
+        "$20.00 back."
+    )
+
+
+def test_kit_expectation_for_a_plan_that_does_not_cover_massage():
+    lines = kit_expectation(
+        _visit_of_120(), Benefits(covered=False), FeeSchedule(), BenefitHistory()
+    )
+    assert lines == ("Your plan does not cover massage therapy, so expect no reimbursement.",)

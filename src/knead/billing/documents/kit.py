@@ -8,6 +8,7 @@ with space for the insurer's answers, and what the client can expect back per vi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
@@ -25,6 +26,7 @@ from knead.billing.documents.pdf import (
     build_pdf,
     field_grid,
     heading,
+    money,
     rich,
     text,
     us_date,
@@ -34,6 +36,7 @@ from knead.billing.documents.superbill import (
     formatted_tax_id,
     practice_letterhead,
 )
+from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule, estimate
 
 CALL_QUESTIONS: tuple[str, ...] = (
     "Is massage therapy, CPT 97124, covered under my plan?",
@@ -49,6 +52,44 @@ CALL_QUESTIONS: tuple[str, ...] = (
     "Where do I send the claim (address or upload), and in what time limit?",
     "What is the reference number for this call, and the name of the person I spoke to?",
 )
+
+
+def kit_expectation(
+    visit: Claim, benefits: Benefits, fee_schedule: FeeSchedule, history: BenefitHistory
+) -> tuple[str, ...]:
+    """Plain sentences on what the client can expect back, from the estimator.
+
+    E.g. "After your $500.00 deductible, 50% of $120.00 = $60.00 per visit." and
+    "12 of 20 visits left this year." The per-visit figure is the estimate once the deductible
+    is met; the next visit's own estimate follows while some deductible remains.
+    """
+    if not benefits.covered:
+        return ("Your plan does not cover massage therapy, so expect no reimbursement.",)
+    met = BenefitHistory(deductible_met=benefits.deductible, visits_used=history.visits_used)
+    steady = estimate(visit, benefits, fee_schedule, met)
+    after = f"After your {money(benefits.deductible)} deductible, " if benefits.deductible else ""
+    if benefits.reimbursement_percent is not None:
+        percent = f"{benefits.reimbursement_percent.normalize():f}%"
+        lines = [
+            f"{after}{percent} of {money(steady.allowed)} = {money(steady.insurer_pays)} per visit."
+        ]
+    else:
+        lines = [
+            f"{after}the plan pays {money(steady.insurer_pays)} of each "
+            f"{money(steady.billed)} visit."
+        ]
+    lines[0] = lines[0][0].upper() + lines[0][1:]
+    remaining = max(benefits.deductible - history.deductible_met, Decimal("0.00"))
+    if remaining:
+        upcoming = estimate(visit, benefits, fee_schedule, history)
+        lines.append(
+            f"{money(remaining)} of your deductible is still to meet this year, so for your next "
+            f"visit expect {money(upcoming.insurer_pays)} back."
+        )
+    if benefits.visits_per_year is not None:
+        left = max(benefits.visits_per_year - history.visits_used, 0)
+        lines.append(f"{left} of {benefits.visits_per_year} visits left this year.")
+    return tuple(lines)
 
 
 def _checkbox_item(markup: str) -> Flowable:
