@@ -559,3 +559,11 @@ def test_claim_built_in_code_keeps_diagnoses_in_wire_form():
 
     claim = dataclasses.replace(claim_from_dict(example()), diagnoses=("m54.50", "S16.1XXA"))
     assert claim.diagnoses == ("M5450", "S161XXA")
+
+
+def test_wa_lni_needs_authorization_after_6_visits():
+    # L&I grid (billing-rules.md §11.5): visits 1-6 need no authorization, visit 7 does.
+    assert rule_ids(changed("workers-comp", coverage__visits_used_this_year=5)) == []
+    findings = run(changed("workers-comp", coverage__visits_used_this_year=6))
+    assert [f.rule for f in findings] == ["AUTH_MISSING"]
+    assert "visit 7" in findings[0].message

@@ -39,6 +39,7 @@ class PayerRules:
     max_units_per_day: int | None = None  # all timed and untimed units together
     referral_required: bool = False
     authorization_required: bool = False
+    authorization_after_visits: int | None = None  # needed once this many visits are used
     visits_per_year: int | None = None
     timely_filing_days: int = 90
     credentialing_required: bool = True  # direct billing needs the provider credentialed
@@ -53,12 +54,13 @@ _RULE_TYPES: dict[str, Any] = {
     "max_units_per_day": int,
     "referral_required": bool,
     "authorization_required": bool,
+    "authorization_after_visits": int,
     "visits_per_year": int,
     "timely_filing_days": int,
     "credentialing_required": bool,
     "paper_claims": bool,
 }
-_NULLABLE = {"max_units_per_day", "visits_per_year"}
+_NULLABLE = {"max_units_per_day", "visits_per_year", "authorization_after_visits"}
 
 
 @dataclass(frozen=True, slots=True)

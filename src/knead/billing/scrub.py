@@ -703,11 +703,20 @@ def _referral(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.dat
 def _authorization(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.date) -> None:
     auth = claim.authorization
     if auth is None:
+        after = payer_rules.authorization_after_visits
+        used = claim.coverage.visits_used_this_year if claim.coverage else None
         if payer_rules.authorization_required:
             out.add(
                 "AUTH_MISSING",
                 "This payer requires prior authorization, and none is on the claim.",
                 "Request authorization (or a retro-authorization) and add its number.",
+            )
+        elif after is not None and used is not None and used >= after:
+            out.add(
+                "AUTH_MISSING",
+                f"This payer requires authorization after {after} visits; this is visit "
+                f"{used + 1}, and no authorization is on the claim.",
+                "Request authorization for the further visits and add its number.",
             )
         return
     if (auth.ends and dos > auth.ends) or (auth.starts and dos < auth.starts):
