@@ -47,6 +47,9 @@ LABEL_SIZE = 5.2
 CAPTION_SIZE = 4.6
 
 
+_REPLICA_XOBJECT = "cms1500-02-12"
+
+
 class FormMode(StrEnum):
     REPLICA = "replica"  # the whole form on plain paper, for viewing and archiving
     DATA_ONLY = "data-only"  # only the data, for printing on red pre-printed forms
@@ -105,10 +108,15 @@ def render_cms1500(
     canvas.setTitle("CMS-1500 claim forms")
     canvas.setCreator("Knead")
     pages = 0
+    if mode is FormMode.REPLICA:
+        # Drawn once and reused by every page: the PDF stays small and fast for batches.
+        canvas.beginForm(_REPLICA_XOBJECT)
+        draw_replica(canvas)
+        canvas.endForm()
     for form in forms:
         for page in form.pages:
             if mode is FormMode.REPLICA:
-                draw_replica(canvas)
+                canvas.doForm(_REPLICA_XOBJECT)
             draw_data(canvas, page, offset=offset if mode is FormMode.DATA_ONLY else PrintOffset())
             canvas.showPage()
             pages += 1
