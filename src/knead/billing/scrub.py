@@ -109,6 +109,7 @@ _X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
 _DISCIPLINE_MODIFIERS = frozenset({"GP", "GO", "GN"})
 _MASSAGE, _MANUAL = "97124", "97140"
 _FILING_WARNING_DAYS = 14
+_ZERO = Decimal(0)
 _NPI_BOXES = {
     "billing provider": ("33a", "2010AA NM109"),
     "rendering provider": ("24J", "2310B NM109"),
@@ -334,7 +335,7 @@ def _lines(
     for number, line in enumerate(claim.lines, start=1):
         by_date.setdefault(line.service_date, []).append((number, line))
         mods = line.modifier_codes
-        key = (line.service_date, line.code, tuple(sorted(mods)))
+        key = (line.service_date, line.code, tuple(sorted(mods)) if len(mods) > 1 else mods)
         if key in seen:
             out.add(
                 "LINE_DUPLICATE",
@@ -352,7 +353,7 @@ def _lines(
                 "Pick the CPT/HCPCS code from the procedure list.",
                 number,
             )
-        if line.charge <= Decimal(0):
+        if line.charge <= _ZERO:
             out.add(
                 "CHARGE_NOT_POSITIVE",
                 f"Line {number} charges {line.charge}; a charge must be more than zero.",
