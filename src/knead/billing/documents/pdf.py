@@ -20,6 +20,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -166,9 +167,10 @@ def data_table(
 
 
 def signature_block(
-    signer: str, *, date_label: str = "Date", signed: str | None = None
+    signer: str, *, statement: str = "", date_label: str = "Date", signed: str | None = None
 ) -> Flowable:
-    """A signature line with the signer's printed name and a date line."""
+    """A signature line with the signer's printed name and a date line, kept on one page
+    together with the statement being signed."""
     sign_value = text(signed, "cell") if signed else text(" ", "cell")
     table = Table(
         [
@@ -188,7 +190,10 @@ def signature_block(
             ]
         )
     )
-    return KeepTogether([Spacer(1, 6), table])
+    head: list[Flowable] = [Spacer(1, 6)]
+    if statement:
+        head.append(text(statement, "small"))
+    return KeepTogether([*head, table])
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,22 +204,42 @@ class Letterhead:
     lines: tuple[str, ...] = ()
 
 
+def _fit(value: str, font: str, size: float, width: float) -> str:
+    """Cut ``value`` with an ellipsis so it fits ``width`` points."""
+    if stringWidth(value, font, size) <= width:
+        return value
+    while value and stringWidth(value + "...", font, size) > width:
+        value = value[:-1]
+    return value.rstrip() + "..."
+
+
+def _draw_letterhead(canvas: Canvas, letterhead: Letterhead) -> None:
+    """Name left and contact lines right on one line; on two lines when they do not fit."""
+    top = PAGE_HEIGHT - 0.45 * inch
+    contact = "  |  ".join(letterhead.lines)
+    name_width = stringWidth(letterhead.name, "Helvetica-Bold", 10)
+    contact_width = stringWidth(contact, "Helvetica", 7.5)
+    one_line = name_width + contact_width + 18 <= CONTENT_WIDTH
+    canvas.setFillColor(INK)
+    canvas.setFont("Helvetica-Bold", 10)
+    canvas.drawString(MARGIN, top, _fit(letterhead.name, "Helvetica-Bold", 10, CONTENT_WIDTH))
+    canvas.setFont("Helvetica", 7.5)
+    canvas.setFillColor(MUTED)
+    if one_line:
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, top, contact)
+        rule_y = top - 0.07 * inch
+    else:
+        canvas.drawString(MARGIN, top - 10, _fit(contact, "Helvetica", 7.5, CONTENT_WIDTH))
+        rule_y = top - 10 - 0.07 * inch
+    canvas.setStrokeColor(RULE)
+    canvas.line(MARGIN, rule_y, PAGE_WIDTH - MARGIN, rule_y)
+
+
 def _page_decorator(letterhead: Letterhead | None, footer: str) -> Callable[[Canvas, Any], None]:
     def decorate(canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
         if letterhead:
-            canvas.setFillColor(INK)
-            canvas.setFont("Helvetica-Bold", 10)
-            canvas.drawString(MARGIN, PAGE_HEIGHT - 0.45 * inch, letterhead.name)
-            canvas.setFont("Helvetica", 7.5)
-            canvas.setFillColor(MUTED)
-            canvas.drawRightString(
-                PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 0.45 * inch, "  |  ".join(letterhead.lines)
-            )
-            canvas.setStrokeColor(RULE)
-            canvas.line(
-                MARGIN, PAGE_HEIGHT - 0.52 * inch, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 0.52 * inch
-            )
+            _draw_letterhead(canvas, letterhead)
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(MUTED)
         canvas.drawString(MARGIN, 0.4 * inch, footer)

@@ -274,15 +274,13 @@ def superbill_story(superbill: Superbill) -> list[Flowable]:
     ]
     story += _payment_statement(superbill)
     signer = _signer(claim)
-    story += [
-        Spacer(1, 6),
-        text(
-            "I certify that the services listed were medically indicated and personally provided "
-            "as described, on the dates shown.",
-            "small",
-        ),
-        signature_block(signer),
-    ]
+    story.append(
+        signature_block(
+            signer,
+            statement="I certify that the services listed were medically indicated and "
+            "personally provided as described, on the dates shown.",
+        )
+    )
     return story
 
 
