@@ -3,6 +3,7 @@ text grids, red-form offsets. Coordinates are points from the bottom-left of a 6
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 
@@ -28,6 +29,7 @@ from knead.billing.forms.render import (
     PrintOffset,
     field_segments,
     form_text,
+    render_claims,
     render_cms1500,
 )
 from tests.documents.factories import (
@@ -227,3 +229,15 @@ def test_form_text_matches_golden_file(name, factory):
     if REWRITE or not path.exists():
         path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8")
+
+
+def test_render_claims_maps_and_prints_with_the_signature_date():
+    pages = _text_of(
+        render_claims(
+            [make_claim(), seven_lines_claim()],
+            mode=FormMode.DATA_ONLY,
+            signed_on=dt.date(2026, 10, 2),
+        )
+    )
+    assert len(pages) == 3
+    assert all("10 02 2026" in page for page in pages)  # Box 31 date, MM DD YYYY

@@ -21,7 +21,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from knead.billing.forms.cms1500 import Cms1500Form, Cms1500Page
+from knead.billing.claim import Claim
+from knead.billing.forms.cms1500 import Cms1500Form, Cms1500Page, cms1500_boxes
 from knead.billing.forms.layout import (
     BOXES,
     COLUMN_PITCH,
@@ -127,6 +128,19 @@ def render_cms1500(
     if out is not None:
         out.write(data)
     return data
+
+
+def render_claims(
+    claims: Iterable[Claim],
+    *,
+    mode: FormMode = FormMode.REPLICA,
+    offset: PrintOffset = PrintOffset(),
+    signed_on: dt.date | None = None,
+    out: BinaryIO | None = None,
+) -> bytes:
+    """Map and print claims in one go: ``render_cms1500`` of ``cms1500_boxes`` of each claim."""
+    forms = [cms1500_boxes(claim, signed_on=signed_on) for claim in claims]
+    return render_cms1500(forms, mode=mode, offset=offset, out=out)
 
 
 def draw_data(canvas: Canvas, page: Cms1500Page, *, offset: PrintOffset = PrintOffset()) -> None:
