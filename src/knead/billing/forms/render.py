@@ -362,8 +362,6 @@ def _draw_service_line_header(canvas: Canvas) -> None:
             _vline(canvas, column, line, line, dashed=True)
         _vline(canvas, 56, line, line, dashed=True)
         _vline(canvas, 32, line, line)
-    for column in (4, 7, 13, 16):
-        _vline(canvas, column, 42, 42, dashed=True)
 
 
 def _draw_checkboxes(canvas: Canvas) -> None:
@@ -374,16 +372,16 @@ def _draw_checkboxes(canvas: Canvas) -> None:
         y = baseline_y(field.line)
         for option, column in field.options:
             x = column_x(column)
-            canvas.rect(x + 0.4, y - 0.8, COLUMN_PITCH - 0.8, COLUMN_PITCH - 0.8, stroke=1, fill=0)
+            canvas.rect(x, y - 0.5, COLUMN_PITCH, COLUMN_PITCH, stroke=1, fill=0)
             caption = captions[option]
             if where == "left":
-                canvas.drawRightString(x - 0.8, y + 0.5, caption)
+                canvas.drawRightString(x - 1.8, y + 0.5, caption)
             elif where == "right":
                 canvas.drawString(x + COLUMN_PITCH + 0.8, y + 0.5, caption)
             else:
                 canvas.drawString(x, line_bottom_y(field.line - 1) + 1.5, caption)
     field = fields["21.ind"]
-    canvas.rect(column_x(field.column) + 0.6, baseline_y(field.line) - 1.2, 6, 6)
+    canvas.rect(column_x(field.column), baseline_y(field.line) - 0.5, COLUMN_PITCH, COLUMN_PITCH)
 
 
 def _draw_diagnosis_letters(canvas: Canvas) -> None:
