@@ -128,7 +128,7 @@ def _write_837(args: argparse.Namespace) -> int:
     from knead.billing.claim_json import ClaimFormatError, load_claims
     from knead.billing.errors import InvalidCode
     from knead.billing.rules import load_rules
-    from knead.billing.scrub import has_errors, scrub
+    from knead.billing.scrub import Severity, scrub
     from knead.billing.x12.control_numbers import FileControlNumbers
     from knead.billing.x12.errors import X12Error
     from knead.billing.x12.professional_claim import (
@@ -147,7 +147,7 @@ def _write_837(args: argparse.Namespace) -> int:
     accepted = []
     for claim in claims:
         findings = scrub(claim, rules, today)
-        reasons = [f"{f.rule}: {f.message}" for f in findings if f.severity.value == "error"]
+        reasons = [f"{f.rule}: {f.message}" for f in findings if f.severity is Severity.ERROR]
         if claim.billing_mode.value != "direct":
             reasons.append(f"billing mode is {claim.billing_mode.value}, not direct")
         if not reasons:

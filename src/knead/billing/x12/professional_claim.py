@@ -97,17 +97,37 @@ def _upper(text: str | None) -> str:
     return (text or "").upper()
 
 
+def _sized(value: str, where: str, low: int, high: int) -> str:
+    """``value`` if its length fits the element's min/max (implementation guide), else an error."""
+    if not low <= len(value) <= high:
+        raise X12Error(f"{where} must be {low} to {high} characters; {value!r} has {len(value)}")
+    return value
+
+
+def _nm1(kind: str, entity: str, last: str, first: str = "", middle: str = "",
+         suffix: str = "", qualifier: str = "", ident: str = "") -> Segment:
+    where = f"NM1*{kind}"
+    return ("NM1", kind, entity, _sized(_upper(last), f"{where} NM103 name", 1, 60),
+            _sized(_upper(first), f"{where} NM104 first name", 0, 35),
+            _sized(_upper(middle), f"{where} NM105 middle name", 0, 25), "",
+            _sized(_upper(suffix), f"{where} NM107 suffix", 0, 10),
+            qualifier if ident else "",
+            _sized(ident, f"{where} NM109 identifier", 2, 80) if ident else "")
+
+
 def _person(kind: str, name: PersonName, qualifier: str = "", ident: str = "") -> Segment:
-    return ("NM1", kind, "1", _upper(name.last), _upper(name.first), _upper(name.middle), "",
-            _upper(name.suffix), qualifier if ident else "", ident)
+    return _nm1(kind, "1", name.last, name.first, name.middle or "", name.suffix or "",
+                qualifier, ident)
 
 
 def _address(address: Address, where: str, nine_digit_zip: bool = False) -> list[Segment]:
     if nine_digit_zip and len(address.zip) != 9:
         raise X12Error(f"{where} N403 needs the 9-digit ZIP+4; {address.zip!r} has "
                        f"{len(address.zip)} digits")
-    return [("N3", _upper(address.line1), _upper(address.line2)),
-            ("N4", _upper(address.city), _upper(address.state), address.zip)]
+    return [("N3", _sized(_upper(address.line1), f"{where} N301 address", 1, 55),
+             _sized(_upper(address.line2), f"{where} N302 address", 0, 55)),
+            ("N4", _sized(_upper(address.city), f"{where} N401 city", 2, 30),
+             _upper(address.state), address.zip)]
 
 
 def _demographics(birth_date: date | None, sex: Sex | None) -> list[Segment]:
@@ -121,8 +141,7 @@ def _billing_provider(provider: BillingProvider, hl: int) -> list[Segment]:
     if provider.taxonomy:
         out.append(("PRV", "BI", "PXC", provider.taxonomy.code))
     if provider.organization:
-        out.append(("NM1", "85", "2", _upper(provider.organization), "", "", "", "", "XX",
-                    provider.npi))
+        out.append(_nm1("85", "2", provider.organization, qualifier="XX", ident=provider.npi))
     elif provider.person:
         out.append(_person("85", provider.person, "XX", provider.npi))
     else:
@@ -159,8 +178,8 @@ def _subscriber(coverage: Coverage, patient: Patient, y4: str | None, hl: int, p
         out += _demographics(patient.birth_date, patient.sex)
         if y4:
             out.append(("REF", "Y4", y4))
-    out.append(("NM1", "PR", "2", _upper(coverage.payer.name), "", "", "", "", "PI",
-                coverage.payer.payer_id))
+    out.append(_nm1("PR", "2", coverage.payer.name, qualifier="PI",
+                    ident=coverage.payer.payer_id))
     if coverage.payer.address:
         out += _address(coverage.payer.address, "2010BB payer")
     return out
@@ -206,8 +225,7 @@ def _other_payer(other: OtherPayer, has_line_adjudication: bool) -> list[Segment
     ]
     if sub.address:
         out += _address(sub.address, "2330A other subscriber")
-    out.append(("NM1", "PR", "2", _upper(other.payer.name), "", "", "", "", "PI",
-                other.payer.payer_id))
+    out.append(_nm1("PR", "2", other.payer.name, qualifier="PI", ident=other.payer.payer_id))
     if other.payer.address:
         out += _address(other.payer.address, "2330B other payer")
     if other.paid_date and not has_line_adjudication:
@@ -232,7 +250,7 @@ def _claim(claim: Claim) -> list[Segment]:
         related = (injury.kind.x12, "", "", injury.state or "") \
             if injury.kind is InjuryKind.AUTO else (injury.kind.x12,)
     out: list[Segment] = [(
-        "CLM", claim.id, _money(claim.total_charge), "", "",
+        "CLM", _sized(claim.id, "CLM01 claim ID", 1, 38), _money(claim.total_charge), "", "",
         (claim.place_of_service.code, "B", claim.frequency.value),
         "Y", "A" if claim.accept_assignment else "C",
         "Y" if claim.assignment_of_benefits else "N",
@@ -265,8 +283,7 @@ def _claim(claim: Claim) -> list[Segment]:
             out.append(("PRV", "PE", "PXC", rendering.taxonomy.code))
     if claim.service_facility:
         facility = claim.service_facility
-        out.append(("NM1", "77", "2", _upper(facility.name), "", "", "", "",
-                    "XX" if facility.npi else "", facility.npi or ""))
+        out.append(_nm1("77", "2", facility.name, qualifier="XX", ident=facility.npi or ""))
         out += _address(facility.address, "2310C service facility")
     others = claim.coverage.other_payers if claim.coverage else ()
     for other in others:
@@ -314,10 +331,10 @@ def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Re
     body: list[Segment] = [
         ("BHT", "0019", "00", reference, created.strftime("%Y%m%d"), created.strftime("%H%M"),
          "CH"),
-        ("NM1", "41", "2", _upper(submitter.name), "", "", "", "", "46", submitter.id),
+        _nm1("41", "2", submitter.name, qualifier="46", ident=submitter.id),
         ("PER", "IC", _upper(submitter.contact_name), "TE", submitter.phone,
          *(("EM", submitter.email) if submitter.email else ())),
-        ("NM1", "40", "2", _upper(receiver.name), "", "", "", "", "46", receiver.id),
+        _nm1("40", "2", receiver.name, qualifier="46", ident=receiver.id),
     ]
     hl = 0
     billing_hl: dict[BillingProvider, int] = {}
@@ -435,9 +452,9 @@ def claim_problem(claim: Claim) -> str | None:
     from knead.billing.x12.envelope import MemoryControlNumbers
 
     try:
-        write_837p([claim], ClearinghouseSettings(TradingPartners("S", "R"),
-                                                  Submitter("S", "S", "S", "0"),
-                                                  Receiver("R", "R")),
+        write_837p([claim], ClearinghouseSettings(TradingPartners("SUBMITTER", "RECEIVER"),
+                                                  Submitter("CHECK", "SUBMITTER", "CHECK", "0"),
+                                                  Receiver("CHECK", "RECEIVER")),
                    MemoryControlNumbers(), datetime(2000, 1, 1))
     except X12Error as error:
         return str(error)
