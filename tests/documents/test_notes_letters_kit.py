@@ -169,7 +169,7 @@ def test_appeal_for_medical_necessity_explains_the_carc_and_quotes_the_notes():
         "- CO-50 These are non-covered services because this is not deemed a 'medical "
         "necessity' by the payer. Amount: $145.00.",
         "- N180",
-        "The treatment was medically necessary.",
+        "The treatment was medically necessary for the diagnosed condition",
         "- 09/15/2026 (Dana L. Okonkwo, LMT): Hypertonic lumbar erectors L>R",
         "Pain 6/10 before and 2/10 after treatment.",
         # commercial plan: 180 days after 10/20/2026 is 04/18/2027
@@ -289,3 +289,20 @@ def test_kit_expectation_for_a_plan_that_does_not_cover_massage():
         _visit_of_120(), Benefits(covered=False), FeeSchedule(), BenefitHistory()
     )
     assert lines == ("Your plan does not cover massage therapy, so expect no reimbursement.",)
+
+
+def test_appeal_names_the_prescriber_only_when_there_is_one():
+    adjustment = Adjustment(AdjustmentGroup.CO, "50", Decimal("125.00"))
+    without = appeal_letter_text(_appeal_facts(adjustment))
+    assert "prescribed by" not in without
+    facts = AppealFacts(
+        claim=auto_injury_claim(),
+        denial=Denial(denied_on=dt.date(2026, 10, 20), adjustments=(adjustment,)),
+        written_on=dt.date(2026, 11, 2),
+    )
+    text = appeal_letter_text(facts)
+    assert (
+        "The treatment was prescribed by Sam Varga, DC (NPI 1000000004), prescription RX-3301 of 07/10/2026."
+        in text
+    )
+    assert "Insurer claim number (accident/injury): RA-CLM-8812" in text

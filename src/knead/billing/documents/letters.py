@@ -235,6 +235,20 @@ def appeal_letter_text(facts: AppealFacts) -> str:
     ]
     if claim.injury and claim.injury.claim_number:
         details.append(f"Insurer claim number (accident/injury): {claim.injury.claim_number}")
+    prescription = ""
+    if claim.referring_provider:
+        doctor = claim.referring_provider
+        prescription = "The treatment was prescribed by " + ", ".join(
+            p for p in (doctor.name.display(), doctor.credentials) if p
+        )
+        if doctor.npi:
+            prescription += f" (NPI {doctor.npi})"
+        referral = claim.referral
+        if referral and referral.number:
+            prescription += f", prescription {referral.number}"
+        if referral and referral.issued:
+            prescription += f" of {us_date(referral.issued)}"
+        prescription += "."
     deadline = appeal_deadline(facts)
     excerpts = "\n".join(_excerpt(n) for n in sorted(facts.notes, key=lambda n: n.visit_date))
     if not points:
@@ -250,6 +264,7 @@ def appeal_letter_text(facts: AppealFacts) -> str:
         f"{_procedure_names(claim)}, provided for:\n{_diagnosis_lines(claim)}",
         "Reason(s) given for the denial:\n" + "\n".join(reasons + remarks),
         "Why the claim should be paid:\n" + "\n".join(f"- {p}" for p in points),
+        prescription,
         ("Excerpts from the signed treatment notes:\n" + excerpts) if excerpts else "",
         (
             f"This appeal is sent within the appeal period (latest filing date {us_date(deadline)})."
