@@ -205,3 +205,13 @@ def test_long_names_and_addresses_wrap_instead_of_being_cut():
     text = pdf_text(render_superbill(Superbill((long_names_claim(),), ISSUED)))
     assert "Maximiliana-Josephine Q. Vandermeulen-Castellanos-Worthington" in text
     assert "12345 Northeast Extraordinarily Long Boulevard Apartment 1203B" in text
+
+
+def test_each_page_of_a_packet_names_its_document_in_the_footer(rules):
+    long_note = signed_note(objective=" ".join(["Tender points along the erectors."] * 200))
+    pdf = issue_superbill(Superbill((make_claim(),), ISSUED), rules, notes=(long_note,))
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) >= 3
+    assert "Superbill - Robin K. Testperson" in pages[0]
+    for page in pages[1:]:
+        assert "SOAP note - Robin K. Testperson - visit of 09/15/2026" in page

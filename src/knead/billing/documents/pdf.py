@@ -255,9 +255,14 @@ def build_pdf(
     title: str,
     letterhead: Letterhead | None = None,
     footer: str = "",
+    section_footers: dict[str, str] | None = None,
     out: BinaryIO | None = None,
 ) -> bytes:
-    """Lay out a story on letter pages and return the PDF bytes (also written to ``out``)."""
+    """Lay out a story on letter pages and return the PDF bytes (also written to ``out``).
+
+    ``section_footers`` adds page templates (id → footer text) that a story switches to with
+    ``NextPageTemplate(id)``, so each document of a packet names itself on its pages.
+    """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -272,8 +277,12 @@ def build_pdf(
         pageCompression=1,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
+    footers = {"page": footer, **(section_footers or {})}
     doc.addPageTemplates(
-        [PageTemplate(id="page", frames=[frame], onPage=_page_decorator(letterhead, footer))]
+        [
+            PageTemplate(id=template_id, frames=[frame], onPage=_page_decorator(letterhead, text_))
+            for template_id, text_ in footers.items()
+        ]
     )
     doc.build(story)
     data = buffer.getvalue()

@@ -161,6 +161,11 @@ def soap_note_story(note: SignedNote) -> list[Flowable]:
     return story
 
 
+def soap_note_footer(note: SignedNote) -> str:
+    """The footer of a note's pages: it names the client and the visit on every page."""
+    return f"SOAP note - {note.client_name} - visit of {us_date(note.visit_date)}"
+
+
 def render_soap_note(
     note: SignedNote, *, letterhead: Letterhead | None = None, out: BinaryIO | None = None
 ) -> bytes:
@@ -169,6 +174,6 @@ def render_soap_note(
         soap_note_story(note),
         title=f"SOAP note {note.visit_date.isoformat()}",
         letterhead=letterhead or (Letterhead(note.practice_name) if note.practice_name else None),
-        footer=f"SOAP note - {note.client_name} - {us_date(note.visit_date)}",
+        footer=soap_note_footer(note),
         out=out,
     )

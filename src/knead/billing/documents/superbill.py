@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, PageBreak, Spacer
+from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Spacer
 
 from knead.billing.claim import BillingProvider, Claim, InjuryKind, PaymentMethod, RenderingProvider
 from knead.billing.codes.code_lists import code_list
@@ -38,7 +38,7 @@ from knead.billing.documents.pdf import (
     text,
     us_date,
 )
-from knead.billing.documents.soap_note import SignedNote, soap_note_story
+from knead.billing.documents.soap_note import SignedNote, soap_note_footer, soap_note_story
 from knead.billing.identifiers import TaxIdKind
 from knead.billing.rules import Rules
 from knead.billing.scrub import Finding, Purpose, Severity, scrub
@@ -362,14 +362,18 @@ def render_superbill(
 ) -> bytes:
     """The superbill PDF; with ``notes``, a packet: the superbill then each SOAP note on a new page."""
     story = superbill_story(superbill)
-    for note in sorted(notes, key=lambda n: n.visit_date):
-        story += [PageBreak(), *soap_note_story(note)]
+    section_footers = {}
+    for i, note in enumerate(sorted(notes, key=lambda n: n.visit_date)):
+        template = f"note-{i}"
+        section_footers[template] = soap_note_footer(note)
+        story += [NextPageTemplate(template), PageBreak(), *soap_note_story(note)]
     billing = superbill.first.billing_provider
     return build_pdf(
         story,
         title="Superbill" + (" and SOAP notes" if notes else ""),
         letterhead=practice_letterhead(billing),
         footer=f"Superbill - {superbill.first.patient.name.display()}",
+        section_footers=section_footers,
         out=out,
     )
 
