@@ -232,3 +232,10 @@ def test_pages_hold_every_line_once_and_pointers_resolve_to_the_same_diagnoses(c
     assert page_totals == claim.total_charge
     printed = {v for p in form.pages for k, v in p.values.items() if k.startswith("21.")} - {"0"}
     assert printed == set(claim.diagnoses)
+
+
+def test_form_for_a_client_who_paid_leaves_12_and_13_for_the_client():
+    page = cms1500_boxes(make_claim(billing_mode="superbill")).pages[0]
+    assert "12" not in page.values  # the client signs the release when mailing it
+    assert "13" not in page.values  # no assignment: the plan reimburses the client
+    assert page.get("29") == "145.00"

@@ -43,7 +43,11 @@ def _cms1500(args: argparse.Namespace) -> int:
     except (ClaimFormatError, FormValueError) as error:
         print(f"knead cms1500: {error}", file=sys.stderr)
         return 2
-    Path(args.output).write_bytes(pdf)
+    try:
+        Path(args.output).write_bytes(pdf)
+    except OSError as error:
+        print(f"knead cms1500: cannot write {args.output}: {error.strerror}", file=sys.stderr)
+        return 2
     if args.text:
         Path(args.text).write_text("\f\n".join(form_text(form) for form in forms), encoding="utf-8")
     return 0

@@ -53,7 +53,11 @@ def _superbill(args: argparse.Namespace) -> int:
         for error in blocked.errors:
             print(f"error: {error}")
         return 1
-    Path(args.output).write_bytes(pdf)
+    try:
+        Path(args.output).write_bytes(pdf)
+    except OSError as error:
+        print(f"knead superbill: cannot write {args.output}: {error.strerror}", file=sys.stderr)
+        return 2
     return 0
 
 

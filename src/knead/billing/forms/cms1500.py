@@ -25,6 +25,7 @@ from types import MappingProxyType
 
 from knead.billing.claim import (
     Address,
+    BillingMode,
     Claim,
     ClaimFrequency,
     InjuryKind,
@@ -203,9 +204,12 @@ def _header_boxes(claim: Claim, signed_on: dt.date | None) -> dict[str, str]:
         values["11b.qualifier"] = QUALIFIER_PROPERTY_CASUALTY_CLAIM
         values["11b"] = injury.claim_number
 
-    if claim.signature_on_file:
+    # A client who paid in full mails the form themselves: they sign Box 12, and leave Box 13
+    # unsigned so that the plan pays them rather than the practice.
+    member_submitted = claim.billing_mode is BillingMode.SUPERBILL
+    if claim.signature_on_file and not member_submitted:
         values["12"] = SIGNATURE_ON_FILE
-    if claim.assignment_of_benefits:
+    if claim.assignment_of_benefits and not member_submitted:
         values["13"] = SIGNATURE_ON_FILE
 
     accident_date = injury.accident_date if injury else None
