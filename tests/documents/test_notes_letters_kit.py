@@ -22,6 +22,7 @@ from knead.billing.documents.letters import (
 from knead.billing.documents.soap_note import Amendment, render_soap_note
 from knead.billing.documents.superbill import practice_letterhead
 from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule
+from knead.billing.identifiers import TaxIdKind
 from tests.documents.factories import (
     auto_injury_claim,
     long_names_claim,
@@ -306,3 +307,13 @@ def test_appeal_names_the_prescriber_only_when_there_is_one():
         in text
     )
     assert "Insurer claim number (accident/injury): RA-CLM-8812" in text
+
+
+def test_kit_keeps_a_sole_practitioners_ssn_off_the_checklist():
+    billing = dataclasses.replace(
+        make_claim().billing_provider, tax_id_kind=TaxIdKind.SSN, tax_id="123456789"
+    )
+    claim = dataclasses.replace(make_claim(), billing_provider=billing)
+    text = pdf_text(render_reimbursement_kit(claim))
+    assert "123-45-6789" not in text and "123456789" not in text
+    assert "on the superbill" in text

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from knead.billing.claim import Claim
+from knead.billing.claim import BillingProvider, Claim
 from knead.billing.codes.icd10 import with_dot
 from knead.billing.codes.procedures import catalog
 from knead.billing.documents.errors import DocumentError
@@ -37,6 +37,7 @@ from knead.billing.documents.superbill import (
     practice_letterhead,
 )
 from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule, estimate
+from knead.billing.identifiers import TaxIdKind
 
 CALL_QUESTIONS: tuple[str, ...] = (
     "Is massage therapy, CPT 97124, covered under my plan?",
@@ -130,6 +131,13 @@ def _call_script() -> Flowable:
     return table
 
 
+def _kit_tax_id(billing: BillingProvider) -> str:
+    # A sole practitioner's SSN stays off a checklist handed to clients; the superbill has it.
+    if billing.tax_id_kind is TaxIdKind.SSN:
+        return "on the superbill"
+    return formatted_tax_id(billing)
+
+
 def reimbursement_kit_story(claim: Claim, expectation: Sequence[str] = ()) -> list[Flowable]:
     """The kit's flowables. ``expectation`` holds plain sentences on what the client can expect
     back (from the estimate), e.g. "after your $500 deductible, 50% of $120 = $60 per visit"."""
@@ -167,7 +175,7 @@ def reimbursement_kit_story(claim: Claim, expectation: Sequence[str] = ()) -> li
                 [
                     ("Therapist", rendering.name.display() if rendering else billing.name),
                     ("Therapist NPI", rendering.npi if rendering else billing.npi),
-                    ("Practice tax ID", formatted_tax_id(billing)),
+                    ("Practice tax ID", _kit_tax_id(billing)),
                 ],
                 [("Service codes", code_text), ("Diagnoses", dx_text), ("", "")],
             ],
