@@ -311,9 +311,9 @@ def test_appeal_names_the_prescriber_only_when_there_is_one():
 
 def test_kit_keeps_a_sole_practitioners_ssn_off_the_checklist():
     billing = dataclasses.replace(
-        make_claim().billing_provider, tax_id_kind=TaxIdKind.SSN, tax_id="123456789"
+        make_claim().billing_provider, tax_id_kind=TaxIdKind.SSN, tax_id="219099876"
     )
     claim = dataclasses.replace(make_claim(), billing_provider=billing)
     text = pdf_text(render_reimbursement_kit(claim))
-    assert "123-45-6789" not in text and "123456789" not in text
+    assert "219-09-9876" not in text and "219099876" not in text
     assert "on the superbill" in text
