@@ -12,6 +12,9 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from knead.billing.x12.acknowledgement import read_999
+from knead.billing.x12.claim_status import read_277ca
+from knead.billing.x12.eligibility import read_271
 from knead.billing.x12.errors import X12Error
 from knead.billing.x12.remittance import read_835
 from knead.billing.x12.syntax import Delimiters
@@ -85,10 +88,11 @@ def _mutate(text: str, rng: random.Random) -> str:
     return "".join(chars)
 
 
-READERS = [("two-payers.835", read_835)]
+READERS = [("two-payers.835", read_835), ("batch-partly-rejected.999", read_999),
+           ("claims-acknowledged.277", read_277ca), ("benefits.271", read_271)]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32), st.sampled_from(READERS))
 def test_mutated_files_give_a_clean_error_never_a_crash(seed, reader):
     name, read = reader

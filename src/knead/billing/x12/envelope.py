@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from knead.billing.x12.errors import Problem, X12Error
-from knead.billing.x12.syntax import Delimiters, element
+from knead.billing.x12.syntax import Delimiters, SegmentStream, element
 
 ENVELOPE_SEGMENTS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
 MAX_CONTROL_NUMBER = 999_999_999
@@ -331,3 +331,37 @@ def write_interchange(
     add(("GE", str(count), str(group)))
     add(("IEA", "1", isa13))
     return end.join(lines) + end
+
+
+def read_transaction_sets(
+    source: str | TextIO, kinds: dict[str, str], version: str | None
+) -> tuple[list[tuple[Transaction, list[tuple[int, list[str]]]]], Delimiters, list[Problem]]:
+    """Read every ST/SE set of a small file with envelope checks.
+
+    Returns the sets with their body segments (position, elements), the delimiters and the
+    envelope problems. For acknowledgments and eligibility responses, which are small; the
+    835 reader streams instead.
+    """
+    stream = SegmentStream(source)
+    envelope = EnvelopeReader(kinds, version)
+    sets: list[tuple[Transaction, list[tuple[int, list[str]]]]] = []
+    body: list[tuple[int, list[str]]] = []
+    position = 0
+    for position, seg in enumerate(stream, 1):
+        tag = seg[0]
+        if tag in ENVELOPE_SEGMENTS:
+            if envelope.transaction is not None and tag not in ("SE", "ST"):
+                raise X12Error(f"{tag} inside an open ST/SE set (missing SE?)", position, tag)
+            closed = envelope.handle(position, seg)
+            if tag == "ST":
+                body = []
+            elif closed is not None:
+                sets.append((closed, body))
+        elif envelope.transaction is None:
+            raise envelope.outside(position, tag[:3])
+        elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
+            raise X12Error(f"{tag[:10]!r} is not a segment ID", position, tag[:3])
+        else:
+            body.append((position, seg))
+    envelope.finish(position)
+    return sets, stream.delimiters, envelope.problems
