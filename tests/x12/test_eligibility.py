@@ -10,8 +10,8 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from knead.billing.x12.envelope import MemoryControlNumbers, TradingPartners
 from knead.billing.x12.eligibility import EligibilityInquiry, read_271, write_270
+from knead.billing.x12.envelope import MemoryControlNumbers, TradingPartners
 from knead.billing.x12.syntax import SegmentStream
 from knead.cli import main
 
