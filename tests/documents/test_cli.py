@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from knead.cli import main
-from tests.documents.factories import claim_data
+
+from .factories import claim_data
 
 
 def _write(tmp_path, name, data):

@@ -32,7 +32,8 @@ from knead.billing.forms.render import (
     render_claims,
     render_cms1500,
 )
-from tests.documents.factories import (
+
+from .factories import (
     GOLDEN,
     LONG_NAME,
     REWRITE,

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from knead.billing.claim_json import claim_from_dict
 from knead.billing.forms.cms1500 import cms1500_boxes
 from knead.billing.forms.layout import fields_by_id
-from tests.documents.factories import (
+
+from .factories import (
     THIRTEEN_DIAGNOSES,
     auto_injury_claim,
     claim_data,

@@ -23,13 +23,14 @@ from knead.billing.documents.soap_note import Amendment, render_soap_note
 from knead.billing.documents.superbill import practice_letterhead
 from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule
 from knead.billing.identifiers import TaxIdKind
-from tests.documents.factories import (
+
+from .factories import (
     auto_injury_claim,
     long_names_claim,
     make_claim,
     signed_note,
 )
-from tests.documents.test_superbill import page_count, pdf_text
+from .test_superbill import page_count, pdf_text
 
 # --- SOAP note ------------------------------------------------------------------------------
 

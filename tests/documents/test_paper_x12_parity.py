@@ -18,7 +18,8 @@ from knead.billing.forms.cms1500 import cms1500_boxes
 from knead.billing.x12.envelope import MemoryControlNumbers
 from knead.billing.x12.professional_claim import settings_from_claim, write_837p
 from knead.billing.x12.syntax import SegmentStream
-from tests.documents.factories import (
+
+from .factories import (
     auto_injury_claim,
     make_claim,
     secondary_claim,

@@ -17,7 +17,8 @@ from knead.billing.documents.superbill import (
     render_superbill,
 )
 from knead.billing.rules import load_rules
-from tests.documents.factories import (
+
+from .factories import (
     auto_injury_claim,
     long_names_claim,
     make_claim,
