@@ -39,8 +39,8 @@ def _read_835(args: argparse.Namespace) -> int:
         with _open_x12(args.file) as source, tempfile.TemporaryFile(
             "w+", encoding="utf-8"
         ) as held:
-            # Output is held in a temporary file (flat memory) and only released once the
-            # whole file has been read: a malformed file never yields partial output.
+            # Output is held back until the whole file has been read, so a malformed file never
+            # yields partial output. A temporary file keeps memory flat for large files.
             if args.json:
                 from knead.billing.x12.remittance_json import write_remittance_json
 

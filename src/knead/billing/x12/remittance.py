@@ -55,6 +55,8 @@ SERVICE_QUALIFIERS = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK"})
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _NUMBER_CHARS = "0123456789.-"
+# tuple.__new__ builds a NamedTuple without its Python-level __new__: same object, less time.
+_new_tuple = tuple.__new__
 
 
 class Adjustment(NamedTuple):
@@ -213,6 +215,17 @@ def _adjustments(seg: list[str], position: int, out: list[Adjustment]) -> Decima
         raise X12Error("CAS01 adjustment group code is missing", position, "CAS")
     if n < 4:
         raise X12Error("CAS needs at least one reason code and amount", position, "CAS")
+    if n == 4 or (n == 5 and not seg[4]):
+        # One triplet without quantity: by far the most common CAS, so it skips the loop.
+        reason, text = seg[2], seg[3]
+        if reason and text and not text.strip(_NUMBER_CHARS):
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                pass
+            else:
+                out.append(_new_tuple(Adjustment, (group, reason, value, None, position)))
+                return value
     total = _ZERO
     for i in range(2, min(n, 20), 3):
         reason = seg[i]
@@ -330,10 +343,10 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
         modifiers = tuple(parts[2:6])
         if "" in modifiers:
             modifiers = tuple(m for m in modifiers if m)
-        return ServicePayment(
+        return _new_tuple(ServicePayment, (
             qualifier, code, modifiers, charge, paid, units,
             svc_dates[0], svc_dates[1], tuple(svc_cas), tuple(svc_remarks), svc_allowed,
-            svc_control, svc[6] if n > 6 else "", svc_position)
+            svc_control, svc[6] if n > 6 else "", svc_position))
 
     def close_claim() -> ClaimPayment:
         assert claim is not None
@@ -359,11 +372,11 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
             add_problem(Problem(
                 f"claim {claim[1]}: CLP05 patient responsibility {responsibility or 0} differs "
                 f"from its PR adjustments total {patient_share}", claim_position, "CLP"))
-        return ClaimPayment(
+        return _new_tuple(ClaimPayment, (
             claim[1], status, charge, paid, responsibility, claim[6] if n > 6 else "",
             claim[7] if n > 7 else "", claim[9] if n > 9 else "", patient[0], patient[1],
             claim_dates[0], claim_dates[1], tuple(claim_cas), tuple(claim_remarks),
-            tuple(services), claim_position)
+            tuple(services), claim_position))
 
     def bad_date(text: str, pos: int, tag: str, name: str) -> None:
         add_problem(Problem(f"{name} {text!r} is not a valid CCYYMMDD date" if text

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import TextIO
 
 from knead.billing.x12.errors import Problem
@@ -31,16 +32,17 @@ _q = json.encoder.encode_basestring
 
 
 def _num(value: Decimal | None) -> str:
-    return "null" if value is None else f'"{value}"'
+    return "null" if value is None else f'"{value!s}"'
 
 
+@lru_cache(maxsize=4096)
 def _day(value: date | None) -> str:
     return "null" if value is None else f'"{value.isoformat()}"'
 
 
 def _adjustments(adjustments: tuple[Adjustment, ...]) -> str:
     return ",".join(
-        f'{{"group":{_q(a.group)},"reason":{_q(a.reason)},"amount":"{a.amount}",'
+        f'{{"group":{_q(a.group)},"reason":{_q(a.reason)},"amount":"{a.amount!s}",'
         f'"quantity":{_num(a.quantity)},"segment":{a.position}}}' for a in adjustments)
 
 
@@ -51,7 +53,7 @@ def _strings(values: tuple[str, ...]) -> str:
 def _service(s: ServicePayment) -> str:
     return (
         f'{{"code":{_q(s.code)},"qualifier":{_q(s.qualifier)},"modifiers":[{_strings(s.modifiers)}],'
-        f'"charge":"{s.charge}","paid":"{s.paid}","units":"{s.units}","date":{_day(s.date)},'
+        f'"charge":"{s.charge!s}","paid":"{s.paid!s}","units":"{s.units!s}","date":{_day(s.date)},'
         f'"end_date":{_day(s.end_date)},"adjustments":[{_adjustments(s.adjustments)}],'
         f'"remarks":[{_strings(s.remarks)}],"allowed":{_num(s.allowed)},'
         f'"control_number":{_q(s.control_number)},"segment":{s.position}}}')
@@ -60,7 +62,7 @@ def _service(s: ServicePayment) -> str:
 def claim_json(c: ClaimPayment) -> str:
     """The JSON text of one claim payment."""
     return (
-        f'{{"id":{_q(c.id)},"status":{_q(c.status)},"charge":"{c.charge}","paid":"{c.paid}",'
+        f'{{"id":{_q(c.id)},"status":{_q(c.status)},"charge":"{c.charge!s}","paid":"{c.paid!s}",'
         f'"patient_responsibility":{_num(c.patient_responsibility)},'
         f'"payer_claim_id":{_q(c.payer_claim_id)},"filing_indicator":{_q(c.filing_indicator)},'
         f'"frequency":{_q(c.frequency)},'
