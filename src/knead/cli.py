@@ -13,6 +13,7 @@ import pkgutil
 import sys
 
 from knead import __version__, commands
+from knead.commands.app import PASSTHROUGH, run_passthrough
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if (
+        argv
+        and argv[0] in PASSTHROUGH
+        and not (argv[0] != "manage" and argv[1:2] in (["-h"], ["--help"]))
+    ):
+        return run_passthrough(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -1,7 +1,8 @@
 """Payer rules as data with effective dates: a rule change next year is a data change.
 
 Rules come in layers, each picked by date: ``default``, then ``kind:<payer kind>`` (medicare,
-auto …), then ``payer:<payer ID>``. Within a layer the entry with the latest effective date on
+auto …), then ``payer:<payer ID>``, then ``practice:<payer ID>`` (what a practice set on its own
+payer record, which it knows best from its contract). Within a layer the entry with the latest effective date on
 or before the date of service (and not expired) applies; later layers override only the rules
 they name. Shipped entries: ``data/payer_rules.json``; a practice's own contracts go in
 ``payer_rules.json`` in the rules data directory, which replaces the shipped file.
@@ -65,7 +66,7 @@ _NULLABLE = {"max_units_per_day", "visits_per_year", "authorization_after_visits
 
 @dataclass(frozen=True, slots=True)
 class PayerRuleEntry:
-    match: str  # "default", "kind:<PayerKind>" or "payer:<payer ID>"
+    match: str  # "default", "kind:<PayerKind>", "payer:<payer ID>" or "practice:<payer ID>"
     effective: dt.date
     expires: dt.date | None
     rules: tuple[tuple[str, Any], ...]
@@ -94,7 +95,7 @@ class PayerRuleBook:
     def _merge(self, payer_id: str | None, kind: str | None, on: dt.date) -> PayerRules:
         values: dict[str, Any] = {}
         sources: list[str] = []
-        for match in ("default", f"kind:{kind}", f"payer:{payer_id}"):
+        for match in ("default", f"kind:{kind}", f"payer:{payer_id}", f"practice:{payer_id}"):
             chosen = max(
                 (e for e in self.entries if e.match == match and e.applies(on)),
                 key=lambda e: e.effective,

@@ -29,11 +29,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _passthrough(name: str):
-    def handler(args: argparse.Namespace) -> int:
-        return _manage(name, *args.rest)
+# Django's own commands, handed their arguments untouched (``knead migrate --plan``).
+PASSTHROUGH = {
+    "migrate": "create or upgrade the database tables",
+    "createsuperuser": "create a site administrator (Django admin access)",
+    "check": "check the configuration; add --deploy before going live",
+    "manage": "run any Django management command: knead manage COMMAND ...",
+}
 
-    return handler
+
+def run_passthrough(argv: list[str]) -> int:
+    """Run ``knead NAME ARGS...`` for a pass-through command; ``manage`` takes the command name."""
+    name, rest = argv[0], argv[1:]
+    return _manage(*rest) if name == "manage" else _manage(name, *rest)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,19 +62,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "clients, coverages, injury cases, referrals, authorizations and signed visits. Running it "
         "again changes nothing. All names and numbers are synthetic.",
     )
-    demo.add_argument("--scale", type=int, default=400, metavar="N", help="number of visits (default 400)")
+    demo.add_argument(
+        "--scale", type=int, default=400, metavar="N", help="number of visits (default 400)"
+    )
     demo.set_defaults(handler=_demo)
 
-    for name, text in (
-        ("migrate", "create or upgrade the database tables"),
-        ("createsuperuser", "create a site administrator (Django admin access)"),
-        ("check", "check the configuration; add --deploy before going live"),
-        ("manage", "run any Django management command: knead manage COMMAND ..."),
-    ):
-        parser = subparsers.add_parser(name, help=text, description=text, add_help=name == "manage")
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
-        parser.set_defaults(handler=_passthrough(name) if name != "manage" else _manage_any)
-
-
-def _manage_any(args: argparse.Namespace) -> int:
-    return _manage(*args.rest)
+    for name, text in PASSTHROUGH.items():
+        subparsers.add_parser(
+            name, help=text, description=f"{text}. Arguments go to Django unchanged."
+        )

@@ -196,12 +196,11 @@ def _create_practice() -> Practice:
         )
         for name, payer_id, kind, indicator, rule, gp, filing in PAYERS
     ]
-    for provider in providers:
+    for index, provider in enumerate(providers):
         for payer in payers:
-            status = rng.choice(
-                [CredentialingStatus.CREDENTIALED] * 3
-                + [CredentialingStatus.PENDING, CredentialingStatus.NOT_STARTED]
-            )
+            # The newest therapist is still waiting on one payer; everyone else is in network.
+            waiting = index == 2 and payer.name == "UnitedHealthcare"
+            status = CredentialingStatus.PENDING if waiting else CredentialingStatus.CREDENTIALED
             Credentialing.objects.create(
                 practice=practice,
                 provider=provider,
@@ -344,10 +343,16 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
     for number in range(count):
         client = rng.choice(clients)
         provider = rng.choice(providers)
-        days_ago = rng.randrange(0, 183)
         case = next(iter(client.cases.all()), None)
         coverage = next((c for c in client.coverages.all() if c.priority == 1), None)
         payer = case.payer if case else (coverage.payer if coverage else None)
+        days_ago = rng.randrange(0, 183)
+        if case is not None:
+            # Injury visits fall while the referral and authorization are valid.
+            referral, authorization = case.referrals.all()[0], case.authorizations.all()[0]
+            first = max(referral.issued_on, authorization.starts_on)
+            last = min(today, referral.expires_on, authorization.ends_on)
+            days_ago = (today - last).days + rng.randrange(0, max((last - first).days, 0) + 1)
         signed = days_ago > 0 or number % 3
         injury = case is not None
         diagnoses = rng.sample(INJURY_DIAGNOSES if injury else DIAGNOSES, rng.randrange(1, 3))
@@ -359,8 +364,8 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
             start_time=dt.time(rng.randrange(8, 18), rng.choice([0, 30])),
             coverage=coverage,
             case=case,
-            referral=next(iter(case.referrals.all()), None) if case else None,
-            authorization=next(iter(case.authorizations.all()), None) if case else None,
+            referral=case.referrals.all()[0] if case else None,
+            authorization=case.authorizations.all()[0] if case else None,
             subjective=f"Client reports {rng.choice(['tightness', 'aching', 'stiffness', 'sharp pain'])} in the "
             f"{rng.choice(['neck', 'low back', 'shoulders', 'upper back'])}, {rng.randrange(3, 8)}/10, worse with {rng.choice(['sitting', 'driving', 'lifting', 'computer work'])}.",
             objective=f"Hypertonicity and trigger points palpated in {rng.choice(['upper trapezius', 'levator scapulae', 'quadratus lumborum', 'rhomboids', 'paraspinals'])}; "
@@ -383,7 +388,7 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
                 LineInput(
                     code,
                     minutes,
-                    ("GP",) if payer and payer.gp_required and code != "97010" else (),
+                    ("GP",) if payer and payer.gp_required else (),
                     (1,),
                 )
                 for code, minutes in pattern

@@ -67,10 +67,14 @@ class CredentialingCreate(RecordCreateView):
     form_class = CredentialingForm
     success_message = "Credentialing saved."
 
-    def prepare(self, instance: models.Model) -> None:
-        instance.provider = get_object_or_404(
+    def get_form_kwargs(self) -> dict[str, Any]:
+        self.provider = get_object_or_404(
             Provider.objects.for_practice(self.request.practice), pk=self.kwargs["provider"]
         )
+        return super().get_form_kwargs()
+
+    def prepare(self, instance: models.Model) -> None:
+        instance.provider = self.provider
 
     def get_success_url(self) -> str:
         return self.object.provider.get_absolute_url()

@@ -195,6 +195,9 @@ class Amendment(models.Model):
     class Meta:
         ordering = ["created", "id"]
 
+    def __str__(self) -> str:
+        return f"Amendment to visit {self.visit_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise NoteLocked("Amendments cannot be edited; add another one.")
