@@ -382,6 +382,7 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
         add_problem(Problem(f"{name} {text!r} is not a valid CCYYMMDD date" if text
                             else f"{name} is missing", pos, tag))
 
+    # Branches are ordered by how often their segment occurs in a typical 835.
     for position, seg in enumerate(stream, 1):
         tag = seg[0]
         if not in_set and tag not in ENVELOPE_SEGMENTS:
@@ -397,19 +398,6 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                 raise X12Error("CAS before any CLP claim", position, tag)
             if seg[1] == "PR":
                 patient_share += total
-        elif tag == "SVC":
-            if claim is None:
-                raise X12Error("SVC before any CLP claim", position, tag)
-            if svc is not None:
-                services.append(close_service())
-                lines_cas_total += svc_cas_total
-            svc, svc_position = seg, position
-            svc_cas = []
-            svc_cas_total = _ZERO
-            svc_remarks = []
-            svc_dates = [None, None]
-            svc_allowed = None
-            svc_control = ""
         elif tag == "DTM":
             qualifier = seg[1] if len(seg) > 1 else ""
             text = seg[2] if len(seg) > 2 else ""
@@ -430,6 +418,34 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                 header.production_date = ccyymmdd(text)
                 if header.production_date is None:
                     bad_date(text, position, tag, "DTM*405 production date")
+        elif tag == "NM1":
+            if claim is not None and svc is None and len(seg) > 1 and seg[1] == "QC":
+                last = seg[3] if len(seg) > 3 else ""
+                first = seg[4] if len(seg) > 4 else ""
+                patient = [f"{last}, {first}" if first else last, seg[9] if len(seg) > 9 else ""]
+        elif tag == "REF":
+            if svc is not None:
+                if len(seg) > 2 and seg[1] == "6R":
+                    svc_control = seg[2]
+            elif (header is not None and header.party is not None and len(seg) > 2
+                  and seg[1] in ("2U", "TJ", "PQ", "EO", "NF", "HPI", "0B", "D3")):
+                header.party[3] = header.party[3] or seg[2]
+        elif tag == "SVC":
+            if claim is None:
+                raise X12Error("SVC before any CLP claim", position, tag)
+            if svc is not None:
+                services.append(close_service())
+                lines_cas_total += svc_cas_total
+            svc, svc_position = seg, position
+            svc_cas = []
+            svc_cas_total = _ZERO
+            svc_remarks = []
+            svc_dates = [None, None]
+            svc_allowed = None
+            svc_control = ""
+        elif tag == "AMT":
+            if svc is not None and len(seg) > 2 and seg[1] == "B6":
+                svc_allowed = _money(seg[2], position, tag, 2)
         elif tag == "CLP" or tag == "LX" or tag == "PLB" or tag == "SE":
             if header is not None:
                 frozen = header.freeze(problems)
@@ -480,21 +496,6 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                 raise X12Error("LQ outside a service line", position, tag)
             if len(seg) > 2 and seg[1] == "HE":
                 svc_remarks.append(seg[2])
-        elif tag == "AMT":
-            if svc is not None and len(seg) > 2 and seg[1] == "B6":
-                svc_allowed = _money(seg[2], position, tag, 2)
-        elif tag == "REF":
-            if svc is not None:
-                if len(seg) > 2 and seg[1] == "6R":
-                    svc_control = seg[2]
-            elif (header is not None and header.party is not None and len(seg) > 2
-                  and seg[1] in ("2U", "TJ", "PQ", "EO", "NF", "HPI", "0B", "D3")):
-                header.party[3] = header.party[3] or seg[2]
-        elif tag == "NM1":
-            if claim is not None and svc is None and len(seg) > 1 and seg[1] == "QC":
-                last = seg[3] if len(seg) > 3 else ""
-                first = seg[4] if len(seg) > 4 else ""
-                patient = [f"{last}, {first}" if first else last, seg[9] if len(seg) > 9 else ""]
         elif tag == "MOA" or tag == "MIA":
             if claim is None or svc is not None:
                 raise X12Error(f"{tag} outside the claim it belongs to", position, tag)

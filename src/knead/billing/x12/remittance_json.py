@@ -47,27 +47,23 @@ def _adjustments(adjustments: tuple[Adjustment, ...]) -> str:
 
 
 def _strings(values: tuple[str, ...]) -> str:
-    return ",".join(map(_q, values))
+    return ",".join(map(_q, values)) if values else ""
 
 
 def _service(s: ServicePayment) -> str:
     return (
-        f'{{"code":{_q(s.code)},"qualifier":{_q(s.qualifier)},"modifiers":[{_strings(s.modifiers)}],'
-        f'"charge":"{s.charge!s}","paid":"{s.paid!s}","units":"{s.units!s}","date":{_day(s.date)},'
-        f'"end_date":{_day(s.end_date)},"adjustments":[{_adjustments(s.adjustments)}],'
-        f'"remarks":[{_strings(s.remarks)}],"allowed":{_num(s.allowed)},'
-        f'"control_number":{_q(s.control_number)},"segment":{s.position}}}')
+        f'{{"code":{_q(s.code)},"modifiers":[{_strings(s.modifiers)}],"charge":"{s.charge!s}",'
+        f'"paid":"{s.paid!s}","units":"{s.units!s}","date":{_day(s.date)},'
+        f'"adjustments":[{_adjustments(s.adjustments)}],"remarks":[{_strings(s.remarks)}],'
+        f'"allowed":{_num(s.allowed)},"segment":{s.position}}}')
 
 
 def claim_json(c: ClaimPayment) -> str:
-    """The JSON text of one claim payment."""
+    """The JSON text of one claim payment (the contract's keys, MOA/MIA remarks, segment)."""
     return (
         f'{{"id":{_q(c.id)},"status":{_q(c.status)},"charge":"{c.charge!s}","paid":"{c.paid!s}",'
         f'"patient_responsibility":{_num(c.patient_responsibility)},'
-        f'"payer_claim_id":{_q(c.payer_claim_id)},"filing_indicator":{_q(c.filing_indicator)},'
-        f'"frequency":{_q(c.frequency)},'
-        f'"patient":{{"name":{_q(c.patient_name)},"id":{_q(c.patient_id)}}},'
-        f'"statement_start":{_day(c.statement_start)},"statement_end":{_day(c.statement_end)},'
+        f'"payer_claim_id":{_q(c.payer_claim_id)},'
         f'"adjustments":[{_adjustments(c.adjustments)}],"remarks":[{_strings(c.remarks)}],'
         f'"services":[{",".join(map(_service, c.services))}],"segment":{c.position}}}')
 
