@@ -58,8 +58,12 @@ def _read_835(args: argparse.Namespace) -> int:
 
 
 def _summarise_835(events, problems, out: TextIO) -> None:  # type: ignore[no-untyped-def]
+    """A readable summary: payments, claims, provider adjustments, then what each CARC/RARC
+    seen means (with the typical fix) and the problems found."""
     from knead.billing.x12.remittance import ClaimPayment, PaymentEnd, PaymentHeader
 
+    seen: set[tuple[str, str]] = set()
+    remarks: set[str] = set()
     for event in events:
         if isinstance(event, PaymentHeader):
             out.write(f"Payment {event.trace} from {event.payer.name}: {event.amount} "
@@ -67,11 +71,25 @@ def _summarise_835(events, problems, out: TextIO) -> None:  # type: ignore[no-un
         elif isinstance(event, ClaimPayment):
             adjustments = ", ".join(f"{a.group}-{a.reason} {a.amount}"
                                     for a in event.all_adjustments())
+            seen.update((a.group, a.reason) for a in event.all_adjustments())
+            remarks.update(event.remarks)
+            remarks.update(r for line in event.services for r in line.remarks)
             out.write(f"  claim {event.id} status {event.status}: billed {event.charge}, paid "
                       f"{event.paid}" + (f" ({adjustments})" if adjustments else "") + "\n")
         elif isinstance(event, PaymentEnd):
             for plb in event.provider_adjustments:
                 out.write(f"  provider adjustment {plb.reason} {plb.reference}: {plb.amount}\n")
+    from knead.billing.x12.adjustment_codes import carc, rarc
+
+    for group, reason in sorted(seen):
+        text = carc(group, reason)
+        if text:
+            out.write(f"{group}-{reason}: {text.description}\n"
+                      + (f"    typical fix: {text.fix}\n" if text.fix else ""))
+    for code in sorted(remarks):
+        text = rarc(code)
+        if text:
+            out.write(f"{code}: {text.description}\n")
     for problem in sorted(problems, key=lambda p: p.position):
         out.write(f"problem: {problem}\n")
 
