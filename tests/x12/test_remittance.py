@@ -188,4 +188,5 @@ def test_missing_payer_technical_contact_is_reported():
     text = _replace(fixture("two-payers.835"), "PER*BL*EDI DESK*TE*8005550100~\n", "")
     text = _replace(text, "SE*43*0001", "SE*42*0001")
     (problem,) = read_835(text).problems
-    assert "PER*BL" in problem.message and problem.position == 4
+    assert "PER*BL" in problem.message
+    assert (problem.position, problem.segment_id) == (7, "N1")  # the payer's N1*PR

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from knead.billing.x12.envelope import read_transaction_sets
+from knead.billing.x12.envelope_reader import read_transaction_sets
 from knead.billing.x12.errors import Problem, X12Error
 from knead.billing.x12.syntax import element
 

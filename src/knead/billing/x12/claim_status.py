@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TextIO
 
-from knead.billing.x12.envelope import read_transaction_sets
+from knead.billing.x12.envelope_reader import read_transaction_sets
 from knead.billing.x12.errors import Problem, X12Error
 from knead.billing.x12.syntax import ccyymmdd, element, optional_amount
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class X12Error(ValueError):
@@ -25,8 +25,7 @@ class X12Error(ValueError):
 
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Something a reader noticed that does not stop it, such as a claim that does not balance.
 
     ``position`` and ``segment_id`` locate the segment the finding is about.

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from knead.billing.x12.errors import X12Error
 
@@ -23,25 +22,27 @@ _CHUNK = 1 << 20
 _LINE_BREAKS = "\r\n"
 
 
-@dataclass(frozen=True, slots=True)
-class Delimiters:
-    """The four X12 delimiters; each is one character, all differ, none is a letter or digit."""
+class Delimiters(NamedTuple):
+    """The four X12 delimiters. ``check_delimiters`` says whether a set is usable."""
 
     element: str = "*"
     repetition: str = "^"
     component: str = ":"
     segment: str = "~"
 
-    def __post_init__(self) -> None:
-        chars = (self.element, self.repetition, self.component, self.segment)
-        names = ("element separator", "repetition separator", "component separator",
-                 "segment terminator")
-        for name, char in zip(names, chars, strict=True):
-            if len(char) != 1 or char.isalnum() or char == " ":
-                raise X12Error(f"the {name} must be one character that is not a letter, digit "
-                               f"or space; got {char!r}", 1, "ISA")
-        if len(set(chars)) != 4:
-            raise X12Error(f"the delimiters must all differ; got {chars!r}", 1, "ISA")
+
+def check_delimiters(delimiters: Delimiters) -> Delimiters:
+    """Return ``delimiters`` if each is one character, all differ and none is a letter, digit
+    or space; raise ``X12Error`` otherwise."""
+    names = ("element separator", "repetition separator", "component separator",
+             "segment terminator")
+    for name, char in zip(names, delimiters, strict=True):
+        if len(char) != 1 or char.isalnum() or char == " ":
+            raise X12Error(f"the {name} must be one character that is not a letter, digit "
+                           f"or space; got {char!r}", 1, "ISA")
+    if len(set(delimiters)) != 4:
+        raise X12Error(f"the delimiters must all differ; got {tuple(delimiters)!r}", 1, "ISA")
+    return delimiters
 
 
 def delimiters_from_isa(head: str) -> Delimiters:
@@ -64,7 +65,7 @@ def delimiters_from_isa(head: str) -> Delimiters:
         # 4010 used ISA11 "U" (no repetition separator); 5010 requires a separator here.
         raise X12Error(f"ISA11 must be the repetition separator (5010); got {fields[11]!r}", 1,
                        "ISA")
-    return Delimiters(element, repetition, component, segment)
+    return check_delimiters(Delimiters(element, repetition, component, segment))
 
 
 class SegmentStream:
