@@ -82,3 +82,17 @@ def test_text_summary_names_claims_and_adjustments(capsys):
     code, out, _ = _run(capsys, "835", str(FIXTURES / "two-payers.835"))
     assert code == 0
     assert "claim MT1002 status 4: billed 60.00, paid 0.00 (CO-50 60.00)" in out
+
+
+def test_held_output_spills_to_a_temporary_file_and_releases_everything_in_order():
+    import io
+
+    from knead.commands.x12 import _HeldOutput
+
+    held = _HeldOutput(limit=10)
+    for n in range(100):
+        held.write(f"{n},")
+    out = io.StringIO()
+    held.release(out)
+    held.close()
+    assert out.getvalue() == "".join(f"{n}," for n in range(100))

@@ -23,10 +23,47 @@ def _open_x12(path: str) -> TextIO:
     return open(path, encoding="utf-8", newline="")
 
 
+class _HeldOutput:
+    """Output held back until the input has been read completely, so that a malformed file
+    never yields partial output: in memory up to ``limit`` characters (most files), then in a
+    temporary file, which keeps memory flat for large ones."""
+
+    def __init__(self, limit: int = 8 << 20) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+        self._limit = limit
+        self._file: TextIO | None = None
+
+    def write(self, text: str) -> None:
+        if self._file is not None:
+            self._file.write(text)
+            return
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size > self._limit:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+            self._file.writelines(self._parts)
+            self._parts = []
+
+    def release(self, out: TextIO) -> None:
+        if self._file is None:
+            out.writelines(self._parts)
+            return
+        import shutil
+
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, out, 1 << 20)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._parts = []
+
+
 def _read_835(args: argparse.Namespace) -> int:
     import gc
-    import shutil
-    import tempfile
 
     from knead.billing.x12.errors import Problem, X12Error
     from knead.billing.x12.remittance import stream_835
@@ -35,29 +72,26 @@ def _read_835(args: argparse.Namespace) -> int:
     collecting = gc.isenabled()
     gc.disable()
     problems: list[Problem] = []
+    held = _HeldOutput()
     try:
-        with _open_x12(args.file) as source, tempfile.TemporaryFile(
-            "w+", encoding="utf-8"
-        ) as held:
-            # Output is held back until the whole file has been read, so a malformed file never
-            # yields partial output. A temporary file keeps memory flat for large files.
+        with _open_x12(args.file) as source:
             if args.json:
                 from knead.billing.x12.remittance_json import write_remittance_json
 
                 write_remittance_json(stream_835(source, problems), problems, held)
             else:
                 _summarise_835(stream_835(source, problems), problems, held)
-            held.seek(0)
-            shutil.copyfileobj(held, sys.stdout, 1 << 20)
+        held.release(sys.stdout)
     except (X12Error, OSError) as error:
         return _fail("835", args.file, error)
     finally:
+        held.close()
         if collecting:
             gc.enable()
     return 0
 
 
-def _summarise_835(events, problems, out: TextIO) -> None:  # type: ignore[no-untyped-def]
+def _summarise_835(events, problems, out: _HeldOutput) -> None:  # type: ignore[no-untyped-def]
     """A readable summary: payments, claims, provider adjustments, then what each CARC/RARC
     seen means (with the typical fix) and the problems found."""
     from knead.billing.x12.remittance import ClaimPayment, PaymentEnd, PaymentHeader

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import TextIO
+from typing import TYPE_CHECKING
 
 from knead.billing.x12.errors import Problem
 from knead.billing.x12.remittance import (
@@ -24,6 +24,9 @@ from knead.billing.x12.remittance import (
     RemittanceEvent,
     ServicePayment,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Claims are formatted by hand rather than through dicts and the json encoder: it is three times
@@ -92,7 +95,7 @@ def _provider_adjustment(p: ProviderAdjustment) -> dict[str, object]:
 
 
 def write_remittance_json(events: Iterable[RemittanceEvent], problems: list[Problem],
-                          out: TextIO) -> None:
+                          out: SupportsWrite[str]) -> None:
     """Write ``{"payments": [...], "problems": [...]}`` to ``out`` while consuming ``events``.
 
     ``problems`` is the list the event stream appends to; it is written once the stream ends.
