@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "knead.visits",
     "knead.dashboard",
     "knead.demo",
+    "knead.claims", "knead.remittance",
+    "knead.paperwork",
 ]
 
 MIDDLEWARE = [

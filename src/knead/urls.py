@@ -8,5 +8,6 @@ urlpatterns = [
     path("clients/", include("knead.clients.urls")),
     path("visits/", include("knead.visits.urls")),
     path("audit/", include("knead.audit.urls")),
+    path("paperwork/", include("knead.paperwork.urls")),
     path("admin/", admin.site.urls),
 ]

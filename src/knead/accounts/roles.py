@@ -28,6 +28,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "payers.edit": frozenset({OWNER, BILLER}),
     "fees.edit": frozenset({OWNER, BILLER}),
     "audit.view": frozenset({OWNER}),
+    "billing.view": frozenset({OWNER, FRONT_DESK, BILLER}),
+    "billing.edit": frozenset({OWNER, BILLER}),
+    "paperwork.print": EVERYONE,
+    "paperwork.batch": frozenset({OWNER, FRONT_DESK, BILLER}),
+    "paperwork.settings": frozenset({OWNER, BILLER}),
 }
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PaperworkConfig(AppConfig):
+    name = "knead.paperwork"
+    label = "paperwork"
+    verbose_name = "Paperwork"

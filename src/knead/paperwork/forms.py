@@ -1,0 +1,184 @@
+"""Paperwork forms: superbill payment and dates, CMS-1500 mode, printer offsets, the LMN draft,
+the insurer call's answers and the month of a batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from knead.billing.claim import PaymentMethod
+from knead.billing.forms.render import FormMode
+from knead.clients.models import Tristate
+from knead.forms import PracticeForm
+from knead.paperwork.models import PrintSettings
+from knead.paperwork.services import CallAnswers, NecessityDraft
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_METHODS = [
+    (PaymentMethod.CARD.value, "Card"),
+    (PaymentMethod.CASH.value, "Cash"),
+    (PaymentMethod.CHECK.value, "Check"),
+    (PaymentMethod.OTHER.value, "Other"),
+]
+_ANSWER = [("", "Not asked / no change"), *Tristate.choices]
+
+
+class PaymentForm(forms.Form):
+    """What the client paid: in full at each visit (default) or a total amount."""
+
+    paid = forms.ChoiceField(
+        label="Client paid",
+        choices=[("full", "In full at the visit"), ("amount", "This amount"), ("none", "Nothing")],
+        initial="full",
+    )
+    amount = forms.DecimalField(
+        label="Amount paid ($)", required=False, min_value=Decimal("0"), decimal_places=2
+    )
+    method = forms.ChoiceField(label="Paid by", choices=_METHODS, initial=PaymentMethod.CARD.value)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("paid") == "amount" and data.get("amount") is None:
+            self.add_error("amount", "Give the amount the client paid.")
+        return data
+
+    def total_paid(self) -> Decimal | None:
+        """None: paid in full at each visit."""
+        paid = self.cleaned_data["paid"]
+        if paid == "full":
+            return None
+        return Decimal("0.00") if paid == "none" else self.cleaned_data["amount"]
+
+    def payment_method(self) -> PaymentMethod:
+        return PaymentMethod(self.cleaned_data["method"])
+
+
+class RangeForm(PaymentForm):
+    start = forms.DateField(label="From", widget=_DATE)
+    end = forms.DateField(label="To", widget=_DATE)
+
+    field_order = ["start", "end", "paid", "amount", "method"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The range cannot end before it starts.")
+        if start and end and (end - start).days > 366:
+            self.add_error("end", "A superbill covers at most a year.")
+        return data
+
+
+class Cms1500Form(forms.Form):
+    mode = forms.ChoiceField(
+        choices=[
+            (FormMode.REPLICA.value, "Replica (plain paper)"),
+            (FormMode.DATA_ONLY.value, "Data only (red pre-printed form)"),
+        ],
+        initial=FormMode.REPLICA.value,
+    )
+    submitter = forms.ChoiceField(
+        label="Filed by",
+        choices=[("practice", "The practice"), ("client", "The client")],
+        initial="practice",
+    )
+
+
+class PrintSettingsForm(PracticeForm):
+    class Meta:
+        model = PrintSettings
+        fields = ["offset_x_mm", "offset_y_mm"]
+
+
+class NecessityForm(forms.Form):
+    findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    limitations = forms.CharField(
+        label="Functional limitations", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    frequency = forms.CharField(max_length=60, help_text="e.g. once a week")
+    duration = forms.CharField(max_length=60, help_text="e.g. 8 weeks")
+    goals = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One goal a line."
+    )
+    text = forms.CharField(
+        label="Letter", required=False, widget=forms.Textarea(attrs={"rows": 24})
+    )
+
+    @classmethod
+    def initial_from(cls, draft: NecessityDraft) -> dict[str, str]:
+        return {
+            "findings": draft.findings,
+            "limitations": draft.limitations,
+            "frequency": draft.frequency,
+            "duration": draft.duration,
+            "goals": "\n".join(draft.goals),
+        }
+
+    def draft(self) -> NecessityDraft:
+        data = self.cleaned_data
+        return NecessityDraft(
+            findings=data["findings"],
+            limitations=data["limitations"],
+            frequency=data["frequency"],
+            duration=data["duration"],
+            goals=tuple(g.strip() for g in data["goals"].splitlines() if g.strip()),
+        )
+
+
+class CallAnswersForm(forms.Form):
+    """The kit's call script answers, typed back into the coverage."""
+
+    called_on = forms.DateField(label="Call date", widget=_DATE, initial=dt.date.today)
+    representative = forms.CharField(max_length=60, required=False)
+    reference_number = forms.CharField(label="Call reference #", max_length=40, required=False)
+    massage_covered = forms.ChoiceField(label="Massage covered?", choices=_ANSWER, required=False)
+    covered_codes = forms.CharField(
+        label="Codes accepted", max_length=120, required=False, help_text="e.g. 97124, 97140"
+    )
+    visits_per_year = forms.IntegerField(min_value=0, max_value=366, required=False)
+    deductible = forms.DecimalField(min_value=0, decimal_places=2, required=False)
+    deductible_met = forms.DecimalField(
+        label="Deductible met", min_value=0, decimal_places=2, required=False
+    )
+    coinsurance_percent = forms.DecimalField(
+        label="Coinsurance % (client pays)", min_value=0, max_value=100, required=False
+    )
+    copay = forms.DecimalField(min_value=0, decimal_places=2, required=False)
+    out_of_network_percent = forms.DecimalField(
+        label="Out-of-network reimbursement %", min_value=0, max_value=100, required=False
+    )
+    referral_required = forms.ChoiceField(label="Referral needed?", choices=_ANSWER, required=False)
+    preauth_required = forms.ChoiceField(
+        label="Pre-authorization needed?", choices=_ANSWER, required=False
+    )
+    notes = forms.CharField(label="What was said", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def answers(self) -> CallAnswers:
+        data = self.cleaned_data
+        return CallAnswers(
+            called_on=data["called_on"],
+            notes=data["notes"],
+            representative=data["representative"],
+            reference_number=data["reference_number"],
+            massage_covered=data["massage_covered"] or None,
+            covered_codes=data["covered_codes"] or None,
+            visits_per_year=data["visits_per_year"],
+            deductible=data["deductible"],
+            deductible_met=data["deductible_met"],
+            coinsurance_percent=data["coinsurance_percent"],
+            copay=data["copay"],
+            out_of_network_percent=data["out_of_network_percent"],
+            referral_required=data["referral_required"] or None,
+            preauth_required=data["preauth_required"] or None,
+        )
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text="Every client seen that month gets one superbill.",
+    )

@@ -1,0 +1,507 @@
+"""Paperwork services: the practice's records turned into the core's documents.
+
+Each function takes database records, builds the core's claims and notes (through
+``knead.visits.to_claim``) and returns PDF bytes or the facts a page shows. What the client paid
+for a superbill is a parameter (``Payment`` per visit): it comes from the superbill form today and
+can come from the client ledger later.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from knead.audit.models import Action
+from knead.audit.services import changed_fields_detail, record
+from knead.billing.claim import BillingMode, Claim, CredentialingStatus, PaymentMethod
+from knead.billing.documents.kit import kit_expectation, render_reimbursement_kit
+from knead.billing.documents.letters import (
+    AppealFacts,
+    Denial,
+    MedicalNecessityFacts,
+    appeal_letter_text,
+    medical_necessity_letter_text,
+    render_letter,
+)
+from knead.billing.documents.soap_note import Amendment, SignedNote, render_soap_note
+from knead.billing.documents.superbill import (
+    Superbill,
+    issue_superbill,
+    practice_letterhead,
+    superbill_findings,
+)
+from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule
+from knead.billing.forms.render import FormMode, PrintOffset, render_claims
+from knead.billing.scrub import Finding, Severity
+from knead.clients.models import Client, Coverage, Tristate, VerificationCall
+from knead.paperwork.models import PrintSettings
+from knead.practice.rules import rules_for_practice
+from knead.practice.services import save_record
+from knead.visits.models import Visit
+from knead.visits.to_claim import claim_for_visit, claim_id_for_visit
+
+ZERO = Decimal("0.00")
+DEFAULT_METHOD = PaymentMethod.CARD
+
+
+class PaperworkError(ValueError):
+    """The document cannot be made from these records; the message says what to do."""
+
+
+# ---------------------------------------------------------------------------- visits
+
+
+def visits_for_paperwork(visits: QuerySet[Visit]) -> QuerySet[Visit]:
+    """The related records every document reads, fetched with the visits."""
+    return visits.select_related(
+        "practice",
+        "client",
+        "provider",
+        "coverage__payer",
+        "case__payer",
+        "referral",
+        "authorization",
+        "signed_by",
+    ).prefetch_related("lines", "amendments__author")
+
+
+def visit_charge(visit: Visit) -> Decimal:
+    return sum((line.charge for line in visit.lines.all()), ZERO)
+
+
+# ---------------------------------------------------------------------------- superbill
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """What the client paid for one visit, and how."""
+
+    amount: Decimal
+    method: PaymentMethod | None
+
+
+def payments_for(
+    visits: Sequence[Visit],
+    *,
+    total_paid: Decimal | None = None,
+    method: PaymentMethod | None = DEFAULT_METHOD,
+) -> dict[int, Payment]:
+    """Each visit's payment. ``total_paid`` None means paid in full at each visit; an amount is
+    applied to the visits in date order, each visit taking at most its own charge."""
+    payments = {}
+    left = total_paid
+    for visit in sorted(visits, key=lambda v: (v.date, v.pk)):
+        charge = visit_charge(visit)
+        if left is None:
+            paid = charge
+        else:
+            paid = min(charge, left)
+            left -= paid
+        payments[visit.pk] = Payment(paid, method if paid else None)
+    return payments
+
+
+def superbill_claim(visit: Visit, payment: Payment) -> Claim:
+    return claim_for_visit(
+        visit,
+        billing_mode=BillingMode.SUPERBILL,
+        amount_paid=payment.amount,
+        payment_method=payment.method,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A scrub finding about one visit, with the page where it is fixed."""
+
+    visit: Visit
+    finding: Finding
+    fix_url: str
+    fix_label: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.finding.severity is Severity.ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class SuperbillCheck:
+    """The superbill to issue and what the scrub found (errors block issuing it)."""
+
+    superbill: Superbill
+    visits: tuple[Visit, ...]
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+    @property
+    def can_issue(self) -> bool:
+        return not self.errors
+
+
+def superbill_number(visits: Sequence[Visit]) -> str:
+    """One visit: its claim id. A range: the client and the first and last dates."""
+    if len(visits) == 1:
+        return claim_id_for_visit(visits[0])
+    dates = sorted(v.date for v in visits)
+    return f"C{visits[0].client_id}-{dates[0]:%Y%m%d}-{dates[-1]:%Y%m%d}"
+
+
+def check_superbill(
+    visits: Sequence[Visit], *, issued_on: dt.date, payments: Mapping[int, Payment]
+) -> SuperbillCheck:
+    """Build the superbill for these visits (one client) and run the superbill scrub on it."""
+    if not visits:
+        raise PaperworkError("There is no visit in this date range.")
+    claims = tuple(superbill_claim(v, payments[v.pk]) for v in visits)
+    superbill = Superbill(claims, issued_on=issued_on, number=superbill_number(visits))
+    by_claim = {claim.id: visit for claim, visit in zip(claims, visits, strict=True)}
+    rules = rules_for_practice(visits[0].practice)
+    problems = tuple(
+        Problem(
+            by_claim[found.claim_id],
+            found.finding,
+            *fix_link(by_claim[found.claim_id], found.finding),
+        )
+        for found in superbill_findings(superbill, rules)
+    )
+    return SuperbillCheck(superbill, tuple(visits), problems)
+
+
+def superbill_packet(check: SuperbillCheck) -> bytes:
+    """The superbill followed by each visit's signed SOAP note. Raises SuperbillBlocked."""
+    notes = [signed_note(v) for v in check.visits if v.is_signed]
+    rules = rules_for_practice(check.visits[0].practice)
+    return issue_superbill(check.superbill, rules, notes=notes)
+
+
+def fix_link(visit: Visit, finding: Finding) -> tuple[str, str]:
+    """Where the user fixes what a finding reports: the visit, provider, practice, case or referral."""
+    rule = finding.rule
+    if rule == "NOTE_UNSIGNED":
+        return reverse("visits:detail", args=[visit.pk]), "Sign the note"
+    if rule.startswith(("NPI_", "TAX_ID")):
+        if finding.box == "17b" and visit.referral_id:
+            return reverse("clients:referral_edit", args=[visit.referral_id]), "Edit the referral"
+        if finding.box == "24J" or not visit.practice.npi:
+            return reverse("practice:provider_edit", args=[visit.provider_id]), "Edit the provider"
+        return reverse("practice:settings"), "Edit the practice details"
+    if visit.case_id and rule.startswith(("INJURY_CLAIM", "INJURY_DATE", "INJURY_STATE")):
+        return reverse("clients:case_edit", args=[visit.case_id]), "Edit the injury case"
+    if rule.startswith("COVERAGE") and visit.coverage_id:
+        return reverse("clients:coverage_edit", args=[visit.coverage_id]), "Edit the coverage"
+    if rule.startswith("PATIENT") or rule.startswith("CLIENT"):
+        return reverse("clients:edit", args=[visit.client_id]), "Edit the client"
+    if visit.is_signed:
+        # A signed note is locked: corrections go in an amendment on the visit page.
+        return reverse("visits:detail", args=[visit.pk]) + "#amendments", "Amend the visit"
+    return reverse("visits:edit", args=[visit.pk]), "Edit the visit"
+
+
+# ---------------------------------------------------------------------------- SOAP note
+
+
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def signed_note(visit: Visit) -> SignedNote:
+    """The visit's signed note with its amendments, as the core prints it."""
+    if not visit.is_signed:
+        raise PaperworkError("The note is not signed yet: sign it on the visit page first.")
+    provider, client = visit.provider, visit.client
+    lines = list(visit.lines.all())
+    return SignedNote(
+        visit_date=visit.date,
+        provider_name=f"{provider.first_name} {provider.last_name}",
+        provider_credentials=provider.credentials or None,
+        provider_npi=provider.npi,
+        practice_name=visit.practice.name,
+        client_name=client.full_name,
+        client_birth_date=client.date_of_birth,
+        subjective=visit.subjective,
+        objective=visit.objective,
+        assessment=visit.assessment,
+        plan=visit.plan,
+        signed_by=_person(visit.signed_by) or str(provider),
+        signed_at=timezone.localtime(visit.signed_at).replace(tzinfo=None),
+        body_regions=tuple(visit.body_region_labels),
+        techniques=tuple(t.strip() for t in visit.techniques.split(",") if t.strip()),
+        pain_before=visit.pain_before,
+        pain_after=visit.pain_after,
+        minutes=sum(line.minutes for line in lines) or None,
+        amendments=tuple(
+            Amendment(
+                author=_person(a.author),
+                at=timezone.localtime(a.created).replace(tzinfo=None),
+                reason=a.reason,
+                text=a.text,
+            )
+            for a in visit.amendments.all()
+        ),
+    )
+
+
+def soap_note_pdf(visit: Visit) -> bytes:
+    claim = claim_for_visit(visit)
+    return render_soap_note(
+        signed_note(visit), letterhead=practice_letterhead(claim.billing_provider)
+    )
+
+
+# ---------------------------------------------------------------------------- CMS-1500
+
+
+def print_settings(practice: Any) -> PrintSettings:
+    """The practice's printer offsets (zero until saved)."""
+    found = PrintSettings.objects.for_practice(practice).first()
+    return found or PrintSettings(practice=practice)
+
+
+def print_offset(practice: Any) -> PrintOffset:
+    settings = print_settings(practice)
+    return PrintOffset(float(settings.offset_x_mm), float(settings.offset_y_mm))
+
+
+def cms1500_pdf(
+    visits: Iterable[Visit], *, mode: FormMode, for_client: bool = False, signed_on: dt.date
+) -> bytes:
+    """One CMS-1500 per visit. ``for_client``: the client files it (superbill mode: they sign
+    boxes 12 and 13 themselves); otherwise the practice bills the payer."""
+    visits = list(visits)
+    if not visits:
+        raise PaperworkError("There is no visit to put on a CMS-1500.")
+    mode_billing = BillingMode.SUPERBILL if for_client else BillingMode.DIRECT
+    claims = [claim_for_visit(v, billing_mode=mode_billing) for v in visits]
+    offset = print_offset(visits[0].practice) if mode is FormMode.DATA_ONLY else PrintOffset()
+    return render_claims(claims, mode=mode, offset=offset, signed_on=signed_on)
+
+
+# ---------------------------------------------------------------------------- kit
+
+
+def kit_visit(coverage: Coverage) -> Visit:
+    """The client's latest visit, billed to this coverage, as the kit's model visit."""
+    visits = visits_for_paperwork(Visit.objects.for_practice(coverage.practice)).filter(
+        client=coverage.client_id
+    )
+    visit = visits.filter(coverage=coverage).first() or visits.first()
+    if visit is None:
+        raise PaperworkError(
+            "Record a visit first: the kit lists the client's service codes and diagnoses."
+        )
+    if visit.coverage_id != coverage.pk or visit.case_id:
+        # The kit is about this policy: print the visit's services under it (not saved).
+        visit = copy.copy(visit)
+        visit.coverage, visit.case = coverage, None
+    return visit
+
+
+def benefit_year_start(coverage: Coverage, today: dt.date) -> dt.date:
+    start = coverage.benefit_year_start or dt.date(today.year, 1, 1)
+    while start > today:
+        start = start.replace(year=start.year - 1)
+    while start.replace(year=start.year + 1) <= today:
+        start = start.replace(year=start.year + 1)
+    return start
+
+
+def kit_benefits(coverage: Coverage, claim: Claim) -> Benefits:
+    """The coverage's benefit fields as the estimator reads them."""
+    status = claim.coverage.provider_status if claim.coverage else None
+    in_network = status in (CredentialingStatus.CREDENTIALED, CredentialingStatus.NOT_REQUIRED)
+    return Benefits(
+        in_network=in_network,
+        deductible=coverage.deductible or ZERO,
+        copay=coverage.copay or ZERO,
+        coinsurance_percent=coverage.coinsurance_percent or ZERO,
+        reimbursement_percent=None if in_network else coverage.out_of_network_percent,
+        visits_per_year=coverage.visits_per_year,
+        covered=coverage.massage_covered != Tristate.NO,
+    )
+
+
+def kit_history(coverage: Coverage, today: dt.date) -> BenefitHistory:
+    used = (
+        Visit.objects.for_practice(coverage.practice)
+        .filter(coverage=coverage, date__gte=benefit_year_start(coverage, today), date__lte=today)
+        .count()
+    )
+    return BenefitHistory(deductible_met=coverage.deductible_met, visits_used=used)
+
+
+@dataclass(frozen=True, slots=True)
+class Kit:
+    claim: Claim
+    expectation: tuple[str, ...]
+
+
+def reimbursement_kit(coverage: Coverage, *, today: dt.date) -> Kit:
+    claim = claim_for_visit(kit_visit(coverage), billing_mode=BillingMode.SUPERBILL)
+    expectation = kit_expectation(
+        claim, kit_benefits(coverage, claim), FeeSchedule(), kit_history(coverage, today)
+    )
+    return Kit(claim, expectation)
+
+
+def kit_pdf(coverage: Coverage, *, today: dt.date) -> bytes:
+    kit = reimbursement_kit(coverage, today=today)
+    return render_reimbursement_kit(kit.claim, expectation=kit.expectation)
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswers:
+    """What the insurer said on a benefits call; None leaves a benefit field as it was."""
+
+    called_on: dt.date
+    notes: str
+    representative: str = ""
+    reference_number: str = ""
+    massage_covered: str | None = None
+    visits_per_year: int | None = None
+    deductible: Decimal | None = None
+    deductible_met: Decimal | None = None
+    coinsurance_percent: Decimal | None = None
+    copay: Decimal | None = None
+    out_of_network_percent: Decimal | None = None
+    referral_required: str | None = None
+    preauth_required: str | None = None
+    covered_codes: str | None = None
+
+
+_BENEFIT_FIELDS = (
+    "massage_covered",
+    "visits_per_year",
+    "deductible",
+    "deductible_met",
+    "coinsurance_percent",
+    "copay",
+    "out_of_network_percent",
+    "referral_required",
+    "preauth_required",
+    "covered_codes",
+)
+
+
+@transaction.atomic
+def record_call_answers(
+    coverage: Coverage, answers: CallAnswers, *, request: HttpRequest
+) -> VerificationCall:
+    """Log the call on the coverage and write its answers into the benefit fields, audited.
+
+    Validation errors (e.g. a met amount above the deductible) raise ValidationError and
+    nothing is saved.
+    """
+    user, practice = request.user, request.practice  # type: ignore[attr-defined]
+    changed = []
+    for name in _BENEFIT_FIELDS:
+        value = getattr(answers, name)
+        if value is not None and value != getattr(coverage, name):
+            setattr(coverage, name, value)
+            changed.append(name)
+    if changed:
+        save_record(coverage, user=user, practice=practice)
+        record(request, Action.UPDATE, coverage, detail=changed_fields_detail(changed))
+    call = save_record(
+        VerificationCall(
+            coverage=coverage,
+            called_on=answers.called_on,
+            representative=answers.representative,
+            reference_number=answers.reference_number,
+            notes=answers.notes,
+        ),
+        user=user,
+        practice=practice,
+    )
+    record(request, Action.CREATE, call)
+    return call
+
+
+# ---------------------------------------------------------------------------- letters
+
+
+@dataclass(frozen=True, slots=True)
+class NecessityDraft:
+    """The LMN's facts, pre-filled from the case; the user edits them and then the text."""
+
+    findings: str
+    limitations: str
+    frequency: str
+    duration: str
+    goals: tuple[str, ...]
+
+
+def necessity_draft(visit: Visit) -> NecessityDraft:
+    """Pre-fill from the visit: objective findings, assessment, and the prescribed frequency."""
+    frequency, duration = "once a week", "8 weeks"
+    prescribed = visit.referral.frequency if visit.referral_id else ""
+    if prescribed and " for " in prescribed:
+        frequency, duration = (part.strip() for part in prescribed.split(" for ", 1))
+    elif prescribed:
+        frequency = prescribed
+    goals = tuple(line.strip(" -•") for line in visit.plan.splitlines() if line.strip(" -•"))[:5]
+    return NecessityDraft(
+        findings=visit.objective.strip(),
+        limitations=visit.assessment.strip(),
+        frequency=frequency,
+        duration=duration,
+        goals=goals,
+    )
+
+
+def necessity_letter_text(visit: Visit, draft: NecessityDraft, *, written_on: dt.date) -> str:
+    return medical_necessity_letter_text(
+        MedicalNecessityFacts(
+            claim=claim_for_visit(visit),
+            findings=draft.findings,
+            frequency=draft.frequency,
+            duration=draft.duration,
+            written_on=written_on,
+            goals=draft.goals,
+            limitations=draft.limitations,
+        )
+    )
+
+
+def necessity_letter_pdf(text: str) -> bytes:
+    """The LMN goes on the doctor's own letterhead, so none is printed."""
+    return render_letter(text, title="Letter of medical necessity")
+
+
+def appeal_text(visit: Visit, denial: Denial, *, written_on: dt.date) -> str:
+    """The appeal letter of a denied visit, with excerpts of its signed note (for the billing
+    pages: they own denials and call this with the 835's adjustments)."""
+    notes = (signed_note(visit),) if visit.is_signed else ()
+    return appeal_letter_text(
+        AppealFacts(claim=claim_for_visit(visit), denial=denial, written_on=written_on, notes=notes)
+    )
+
+
+def appeal_pdf(visit: Visit, text: str) -> bytes:
+    """The (edited) appeal letter on the practice's letterhead."""
+    letterhead = practice_letterhead(claim_for_visit(visit).billing_provider)
+    return render_letter(text, letterhead=letterhead, title="Appeal")
+
+
+def client_visits(client: Client, start: dt.date, end: dt.date) -> list[Visit]:
+    """The client's visits in a date range, oldest first."""
+    visits = Visit.objects.for_practice(client.practice).filter(
+        client=client, date__gte=start, date__lte=end
+    )
+    return sorted(visits_for_paperwork(visits), key=lambda v: (v.date, v.pk))

@@ -1,0 +1,411 @@
+"""Paperwork pages: the documents of a visit, of a client (a date range, the reimbursement kit),
+monthly superbill batches and the printer offsets. Every PDF is previewed inline or downloaded,
+with ``Cache-Control: no-store`` and an EXPORT audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from knead.accounts.roles import allowed, requires
+from knead.audit.models import Action
+from knead.audit.services import changed_fields_detail, record
+from knead.billing.documents.superbill import SuperbillBlocked
+from knead.billing.forms.render import FormMode
+from knead.clients.models import Client, Coverage
+from knead.paperwork import services
+from knead.paperwork.batch import month_bounds, start_batch
+from knead.paperwork.forms import (
+    CallAnswersForm,
+    Cms1500Form,
+    MonthForm,
+    NecessityForm,
+    PaymentForm,
+    PrintSettingsForm,
+    RangeForm,
+)
+from knead.paperwork.models import BatchJob
+from knead.practice.services import save_record
+from knead.visits.models import Visit
+from knead.visits.to_claim import claim_id_for_visit
+
+
+def pdf_response(
+    request: HttpRequest, data: bytes, *, name: str, obj: models.Model | None, what: str
+) -> HttpResponse:
+    """A PDF shown in the browser (default) or downloaded (``?download=1``), never cached, and
+    audited as an export. The file name carries record numbers only, never a client's name."""
+    download = request.GET.get("download") == "1" or request.POST.get("download") == "1"
+    record(
+        request,
+        Action.EXPORT,
+        obj,
+        object_type="" if obj else "paperwork.batchjob",
+        detail=f"{what} ({'download' if download else 'preview'})",
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _visit(request: HttpRequest, pk: int) -> Visit:
+    visits = services.visits_for_paperwork(Visit.objects.for_practice(request.practice))
+    return get_object_or_404(visits, pk=pk)
+
+
+def _blocked(request: HttpRequest, check: services.SuperbillCheck, back: str) -> HttpResponse:
+    return render(request, "paperwork/blocked.html", {"check": check, "back": back}, status=409)
+
+
+# ---------------------------------------------------------------------------- one visit
+
+
+@requires("paperwork.print")
+def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit(request, pk)
+    payment_form = PaymentForm(initial={"paid": "full"})
+    check = services.check_superbill(
+        [visit], issued_on=_today(), payments=services.payments_for([visit])
+    )
+    record(request, Action.VIEW, visit, detail="paperwork")
+    return render(
+        request,
+        "paperwork/visit.html",
+        {
+            "visit": visit,
+            "check": check,
+            "payment_form": payment_form,
+            "cms_form": Cms1500Form(),
+            "charge": services.visit_charge(visit),
+            "offset": services.print_settings(request.practice),
+        },
+    )
+
+
+@requires("paperwork.print")
+def visit_superbill(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit(request, pk)
+    form = PaymentForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        messages.error(request, "Check the payment: " + " ".join(form.errors.get("amount", [])))
+        return redirect("paperwork:visit", pk=pk)
+    payments = (
+        services.payments_for([visit], total_paid=form.total_paid(), method=form.payment_method())
+        if request.GET and form.is_valid()
+        else services.payments_for([visit])
+    )
+    check = services.check_superbill([visit], issued_on=_today(), payments=payments)
+    try:
+        data = services.superbill_packet(check)
+    except SuperbillBlocked:
+        return _blocked(request, check, back=visit.get_absolute_url())
+    return pdf_response(
+        request, data, name=f"superbill-{claim_id_for_visit(visit)}", obj=visit, what="superbill"
+    )
+
+
+@requires("paperwork.print")
+def visit_soap_note(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit(request, pk)
+    try:
+        data = services.soap_note_pdf(visit)
+    except services.PaperworkError as error:
+        messages.error(request, str(error))
+        return redirect("paperwork:visit", pk=pk)
+    return pdf_response(
+        request, data, name=f"soap-note-{claim_id_for_visit(visit)}", obj=visit, what="SOAP note"
+    )
+
+
+def _cms1500(
+    request: HttpRequest, visits: list[Visit], name: str, obj: models.Model
+) -> HttpResponse:
+    form = Cms1500Form(request.GET or None)
+    mode, for_client = FormMode.REPLICA, False
+    if form.is_valid():
+        mode = FormMode(form.cleaned_data["mode"])
+        for_client = form.cleaned_data["submitter"] == "client"
+    try:
+        data = services.cms1500_pdf(visits, mode=mode, for_client=for_client, signed_on=_today())
+    except ValueError as error:
+        messages.error(request, f"The CMS-1500 cannot be printed: {error}")
+        return redirect(obj)
+    return pdf_response(request, data, name=f"cms1500-{name}", obj=obj, what=f"CMS-1500 {mode}")
+
+
+@requires("paperwork.print")
+def visit_cms1500(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit(request, pk)
+    return _cms1500(request, [visit], claim_id_for_visit(visit), visit)
+
+
+@requires("paperwork.print")
+def visit_necessity(request: HttpRequest, pk: int) -> HttpResponse:
+    """The LMN: facts pre-filled from the case, the text regenerated from them on request,
+    then edited and printed."""
+    visit = _visit(request, pk)
+    if request.method == "POST":
+        form = NecessityForm(request.POST)
+        if form.is_valid():
+            text = form.cleaned_data["text"].strip()
+            printing = request.POST.get("action") == "print" or "download" in request.POST
+            if printing and text:
+                return pdf_response(
+                    request,
+                    services.necessity_letter_pdf(text),
+                    name=f"medical-necessity-{claim_id_for_visit(visit)}",
+                    obj=visit,
+                    what="letter of medical necessity",
+                )
+            data = form.data.copy()
+            data["text"] = services.necessity_letter_text(visit, form.draft(), written_on=_today())
+            form = NecessityForm(data)
+            form.is_valid()
+    else:
+        initial = NecessityForm.initial_from(services.necessity_draft(visit))
+        form = NecessityForm(initial=initial)
+        form.initial["text"] = services.necessity_letter_text(
+            visit, services.necessity_draft(visit), written_on=_today()
+        )
+        record(request, Action.VIEW, visit, detail="letter of medical necessity")
+    return render(request, "paperwork/necessity.html", {"visit": visit, "form": form})
+
+
+# ---------------------------------------------------------------------------- a client
+
+
+def _client(request: HttpRequest, pk: int) -> Client:
+    return get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
+
+
+def _default_range(client: Client) -> tuple[dt.date, dt.date]:
+    """The month of the client's latest visit (clients often file monthly)."""
+    latest = Visit.objects.for_practice(client.practice).filter(client=client).first()
+    return month_bounds(latest.date if latest else _today())
+
+
+@requires("paperwork.print")
+def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request, pk)
+    start, end = _default_range(client)
+    form = RangeForm(request.GET or None, initial={"start": start, "end": end, "paid": "full"})
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        payments_args = {"total_paid": form.total_paid(), "method": form.payment_method()}
+    else:
+        payments_args = {}
+    visits = services.client_visits(client, start, end)
+    check = (
+        services.check_superbill(
+            visits, issued_on=_today(), payments=services.payments_for(visits, **payments_args)
+        )
+        if visits
+        else None
+    )
+    coverages = list(client.coverages.filter(deleted_at__isnull=True).select_related("payer"))
+    latest = Visit.objects.for_practice(request.practice).filter(client=client).first()
+    record(request, Action.VIEW, client, detail="paperwork")
+    return render(
+        request,
+        "paperwork/client.html",
+        {
+            "client": client,
+            "form": form,
+            "start": start,
+            "end": end,
+            "visits": visits,
+            "check": check,
+            "query": request.GET.urlencode(),
+            "coverages": coverages,
+            "latest": latest,
+            "cms_form": Cms1500Form(),
+        },
+    )
+
+
+def _range_visits(request: HttpRequest, client: Client) -> tuple[list[Visit], RangeForm]:
+    form = RangeForm(request.GET)
+    if not form.is_valid():
+        raise Http404("Choose a valid date range.")
+    return services.client_visits(
+        client, form.cleaned_data["start"], form.cleaned_data["end"]
+    ), form
+
+
+@requires("paperwork.print")
+def client_superbill(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request, pk)
+    visits, form = _range_visits(request, client)
+    back = f"{reverse('paperwork:client', args=[client.pk])}?{request.GET.urlencode()}"
+    if not visits:
+        messages.error(request, "There is no visit in this date range.")
+        return redirect(back)
+    payments = services.payments_for(
+        visits, total_paid=form.total_paid(), method=form.payment_method()
+    )
+    check = services.check_superbill(visits, issued_on=_today(), payments=payments)
+    try:
+        data = services.superbill_packet(check)
+    except SuperbillBlocked:
+        return _blocked(request, check, back=back)
+    return pdf_response(
+        request,
+        data,
+        name=f"superbill-{check.superbill.number}",
+        obj=client,
+        what=f"superbill of {len(visits)} visits",
+    )
+
+
+@requires("paperwork.print")
+def client_cms1500(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request, pk)
+    visits, form = _range_visits(request, client)
+    name = f"C{client.pk}-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}"
+    return _cms1500(request, visits, name, client)
+
+
+def _coverage(request: HttpRequest, pk: int) -> Coverage:
+    coverages = Coverage.objects.for_practice(request.practice).select_related(
+        "client", "payer", "practice"
+    )
+    return get_object_or_404(coverages, pk=pk)
+
+
+@requires("paperwork.print")
+def coverage_kit(request: HttpRequest, pk: int) -> HttpResponse:
+    coverage = _coverage(request, pk)
+    try:
+        data = services.kit_pdf(coverage, today=_today())
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("paperwork:client", pk=coverage.client_id)
+    return pdf_response(
+        request, data, name=f"reimbursement-kit-{coverage.pk}", obj=coverage, what="client kit"
+    )
+
+
+@requires("coverage.edit")
+def coverage_answers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Type the insurer's answers from the kit's call script back into the coverage."""
+    coverage = _coverage(request, pk)
+    form = CallAnswersForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_call_answers(coverage, form.answers(), request=request)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "Call logged and the coverage's benefits updated.")
+            return redirect("paperwork:client", pk=coverage.client_id)
+    if request.method == "GET":
+        record(request, Action.VIEW, coverage, detail="call answers form")
+    try:
+        expectation = services.reimbursement_kit(coverage, today=_today()).expectation
+    except ValueError:
+        expectation = ()
+    return render(
+        request,
+        "paperwork/answers.html",
+        {"coverage": coverage, "form": form, "expectation": expectation},
+    )
+
+
+# ---------------------------------------------------------------------------- batches
+
+
+@requires("paperwork.batch")
+def batches(request: HttpRequest) -> HttpResponse:
+    today = _today()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    form = MonthForm(request.POST or None, initial={"month": last_month})
+    if request.method == "POST" and form.is_valid():
+        month = form.cleaned_data["month"]
+        job = start_batch(request.practice, month, user=request.user, issued_on=today)
+        record(request, Action.CREATE, job)
+        return redirect("paperwork:batch", month=f"{month:%Y-%m}")
+    record(request, Action.LIST, object_type="paperwork.batchjob")
+    return render(
+        request,
+        "paperwork/batches.html",
+        {
+            "form": form,
+            "jobs": BatchJob.objects.for_practice(request.practice).defer("result")[:24],
+            "can_settings": allowed(request, "paperwork.settings"),
+        },
+    )
+
+
+def _job(request: HttpRequest, month: str) -> BatchJob:
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise Http404("No such month.") from None
+    jobs = BatchJob.objects.for_practice(request.practice).filter(month=first).defer("result")
+    job = jobs.first()
+    if job is None:
+        raise Http404("No batch for this month yet.")
+    return job
+
+
+@requires("paperwork.batch")
+def batch(request: HttpRequest, month: str) -> HttpResponse:
+    job = _job(request, month)
+    record(request, Action.VIEW, job)
+    return render(request, "paperwork/batch.html", {"job": job, "month": month})
+
+
+@requires("paperwork.batch")
+def batch_progress(request: HttpRequest, month: str) -> HttpResponse:
+    """htmx: the progress bar, polled until the job is finished."""
+    job = _job(request, month)
+    return render(request, "paperwork/_progress.html", {"job": job, "month": month})
+
+
+@requires("paperwork.batch")
+def batch_download(request: HttpRequest, month: str) -> HttpResponse:
+    job = _job(request, month)
+    data = BatchJob.objects.filter(pk=job.pk).values_list("result", flat=True).first()
+    if not data:
+        raise Http404("This batch has no file yet.")
+    record(request, Action.EXPORT, job, detail=f"superbill batch ZIP, {job.issued} superbills")
+    response = HttpResponse(bytes(data), content_type="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="superbills-{month}.zip"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+@requires("paperwork.settings")
+def print_settings(request: HttpRequest) -> HttpResponse:
+    """The practice's offsets for printing data-only CMS-1500s onto red forms."""
+    current = services.print_settings(request.practice)
+    form = PrintSettingsForm(request.POST or None, instance=current, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        creating = form.instance.pk is None
+        saved = save_record(form.instance, user=request.user, practice=request.practice)
+        record(
+            request,
+            Action.CREATE if creating else Action.UPDATE,
+            saved,
+            detail=changed_fields_detail(form.changed_data),
+        )
+        messages.success(request, "Printer offsets saved.")
+        return redirect("paperwork:print_settings")
+    return render(request, "paperwork/print_settings.html", {"form": form})
