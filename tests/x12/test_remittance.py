@@ -148,6 +148,7 @@ def test_patient_responsibility_must_match_pr_adjustments():
          "SVC before any CLP"),
         ("ST*835*0002", "ST*837*0002", 46, "ST", "ST01 '837' is not a transaction set"),
         ("BPR*I*100.00*", "BPR*I*ONE HUNDRED*", 47, "BPR", "BPR02 'ONE HUNDRED'"),
+        ("SVC*HC:97124*60.00*0.00**2", "SVC", 31, "SVC", "SVC needs SVC01 procedure"),
     ],
 )
 def test_malformed_files_are_rejected_with_position_and_segment(old, new, position, segment_id,

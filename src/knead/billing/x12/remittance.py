@@ -319,14 +319,14 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
     def close_service() -> ServicePayment:
         assert svc is not None
         n = len(svc)
+        if n < 4 or not svc[2] or not svc[3]:
+            raise X12Error("SVC needs SVC01 procedure, SVC02 charge and SVC03 paid amount",
+                           svc_position, "SVC")
         parts = svc[1].split(component)
         qualifier, code = parts[0], parts[1] if len(parts) > 1 else ""
         if qualifier not in SERVICE_QUALIFIERS or not code:
             add_problem(Problem(f"SVC01 {svc[1]!r} is not a qualifier{component}code composite",
                                 svc_position, "SVC"))
-        if n < 4 or not svc[2] or not svc[3]:
-            raise X12Error("SVC needs SVC01 procedure, SVC02 charge and SVC03 paid amount",
-                           svc_position, "SVC")
         charge = _money(svc[2], svc_position, "SVC", 2)
         paid = _money(svc[3], svc_position, "SVC", 3)
         units_text = svc[5] if n > 5 else ""
