@@ -75,17 +75,35 @@ def test_changing_one_claim_payment_is_reported_for_the_claim_and_the_payment(cl
 
 
 def _mutate(text: str, rng: random.Random) -> str:
-    chars = list(text)
-    for _ in range(rng.randint(1, 4)):
-        where = rng.randrange(len(chars))
+    """Damage X12 text: character edits, or whole-segment and element edits."""
+    if rng.random() < 0.5:
+        chars = list(text)
+        for _ in range(rng.randint(1, 4)):
+            where = rng.randrange(len(chars))
+            action = rng.random()
+            if action < 0.4:
+                del chars[where]
+            elif action < 0.7:
+                chars.insert(where, rng.choice("*:~^0123456789.-ABCSEQ\n"))
+            else:
+                chars[where] = rng.choice("*:~^0123456789.-ABCSEQ ")
+        return "".join(chars)
+    segments = text.split("~")
+    for _ in range(rng.randint(1, 3)):
+        where = rng.randrange(1, len(segments) - 1)
         action = rng.random()
-        if action < 0.4:
-            del chars[where]
-        elif action < 0.7:
-            chars.insert(where, rng.choice("*:~^0123456789.-ABCSEQ\n"))
+        elements = segments[where].split("*")
+        if action < 0.3:
+            del segments[where]
+        elif action < 0.5:
+            segments.insert(where, segments[rng.randrange(len(segments))])
+        elif action < 0.8:
+            elements[rng.randrange(len(elements))] = rng.choice(
+                ["", "X", "-1", "1e5", "ZZZ", ":", "9" * 30, "A:B:C"])
+            segments[where] = "*".join(elements)
         else:
-            chars[where] = rng.choice("*:~^0123456789.-ABCSEQ ")
-    return "".join(chars)
+            segments[where] = "*".join(elements[: rng.randrange(1, len(elements) + 1)])
+    return "~".join(segments)
 
 
 READERS = [("two-payers.835", read_835), ("batch-partly-rejected.999", read_999),
