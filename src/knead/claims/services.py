@@ -1,0 +1,702 @@
+"""Claim services: create claims from signed visits, move them through their life cycle, scrub
+them, batch them into 837P files and read the 999/277CA answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from knead.billing import claim as core
+from knead.billing.claim_json import claim_from_dict, claim_to_dict
+from knead.billing.codes.code_lists import Modifier
+from knead.billing.scrub import Severity, scrub
+from knead.billing.x12.acknowledgement import read_999
+from knead.billing.x12.claim_status import read_277ca
+from knead.billing.x12.errors import X12Error
+from knead.billing.x12.professional_claim import (
+    ClearinghouseSettings,
+    claim_problem,
+    settings_from_claim,
+    settings_from_dict,
+    write_837p,
+)
+from knead.claims.models import (
+    AckKind,
+    AcknowledgementFile,
+    Batch,
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    ClaimStatus,
+    ControlNumber,
+    claim_id_for,
+)
+from knead.claims.states import ClaimState, check_move
+from knead.clients.models import Coverage
+from knead.practice.rules import rules_for_practice
+from knead.visits.models import Visit
+from knead.visits.services import billed_payer
+from knead.visits.to_claim import claim_for_visit
+
+S = ClaimState
+_OPEN_STATES = [s.value for s in S if s is not S.CLOSED]
+_SET_SIZE = 5000  # claims per 837P transaction set (the writer's chunk size)
+
+
+class BillingRefused(ValueError):
+    """A billing action cannot be done; the message says why in plain words."""
+
+
+# --- life cycle ---------------------------------------------------------------------------
+
+
+def transition(
+    claim: Claim, target: ClaimState, *, user: Any = None, reason: str = "", source: str = "user"
+) -> Claim:
+    """Move a claim to ``target`` if its life cycle allows it, and append the event."""
+    current = claim.state
+    check_move(current, target)
+    claim.status = target.value
+    claim.stamp(user)
+    claim.save(update_fields=["status", "updated", "updated_by"])
+    ClaimEvent.objects.create(
+        claim=claim,
+        user=user,
+        from_status=current.value,
+        to_status=target.value,
+        source=source,
+        reason=reason[:2000],
+    )
+    return claim
+
+
+# --- creating claims ----------------------------------------------------------------------
+
+
+def _claimed_visit_ids(practice: Any) -> set[int]:
+    return set(
+        ClaimLine.objects.filter(
+            claim__practice=practice,
+            claim__deleted_at__isnull=True,
+            claim__primary_claim__isnull=True,
+            claim__replaces__isnull=True,
+        )
+        .exclude(claim__status=ClaimStatus.CLOSED)
+        .values_list("visit_id", flat=True)
+    )
+
+
+def billable_visits(practice: Any) -> list[Visit]:
+    """Signed visits billed to a payer that are not on an open claim yet, oldest first."""
+    claimed = _claimed_visit_ids(practice)
+    visits = (
+        Visit.objects.for_practice(practice)
+        .filter(signed_at__isnull=False)
+        .filter(coverage__isnull=False)
+        | Visit.objects.for_practice(practice)
+        .filter(signed_at__isnull=False)
+        .filter(case__payer__isnull=False)
+    )
+    return [
+        v
+        for v in visits.select_related("client", "coverage__payer", "case__payer").order_by(
+            "date", "id"
+        )
+        if v.pk not in claimed
+    ]
+
+
+def _group_key(visit: Visit) -> tuple[Any, ...]:
+    return (visit.client_id, visit.provider_id, visit.coverage_id, visit.case_id)
+
+
+@transaction.atomic
+def create_claims(
+    visits: Sequence[Visit], *, user: Any, practice: Any, group: bool = False
+) -> list[Claim]:
+    """One claim per visit, or with ``group`` one per client, provider, coverage and case
+    (a date range on one claim, for payers that allow it). Refuses unsigned visits, visits
+    already on an open claim, and visits with no payer."""
+    claimed = _claimed_visit_ids(practice)
+    batches: dict[Any, list[Visit]] = {}
+    for visit in sorted(visits, key=lambda v: (v.date, v.pk)):
+        if visit.practice_id != practice.pk:
+            raise BillingRefused("That visit belongs to another practice.")
+        if not visit.is_signed:
+            raise BillingRefused(f"The visit of {visit.date:%m/%d/%Y} is not signed yet.")
+        if visit.pk in claimed:
+            raise BillingRefused(f"The visit of {visit.date:%m/%d/%Y} is already on a claim.")
+        if billed_payer(visit) is None:
+            raise BillingRefused(
+                f"The visit of {visit.date:%m/%d/%Y} has no coverage or injury case to bill."
+            )
+        key = _group_key(visit) if group else visit.pk
+        batches.setdefault(key, []).append(visit)
+    return [_new_claim(group_visits, user=user, practice=practice) for group_visits in batches.values()]
+
+
+def _new_claim(visits: list[Visit], *, user: Any, practice: Any) -> Claim:
+    first = visits[0]
+    payer = billed_payer(first)
+    assert payer is not None
+    diagnoses: list[str] = []
+    planned: list[tuple[Visit, Any, list[int]]] = []
+    for visit in visits:
+        for line in visit.lines.all():
+            pointers = []
+            for p in line.pointers:
+                code = visit.diagnoses[p - 1] if 0 < p <= len(visit.diagnoses) else None
+                if code is None:
+                    continue
+                if code not in diagnoses:
+                    diagnoses.append(code)
+                pointers.append(diagnoses.index(code) + 1)
+            planned.append((visit, line, pointers))
+    coverage = first.coverage if not (first.case_id and first.case.payer_id) else None
+    claim = Claim(
+        practice=practice,
+        client=first.client,
+        provider=first.provider,
+        payer=payer,
+        coverage=coverage,
+        case=first.case if first.case_id else None,
+        priority=coverage.priority if coverage else 1,
+        service_from=visits[0].date,
+        service_to=visits[-1].date,
+        charge=sum((line.charge for _v, line, _p in planned), Decimal("0.00")),
+        diagnoses=diagnoses,
+    )
+    claim.balance = claim.charge
+    claim.stamp(user)
+    claim.save()
+    claim.claim_id = claim_id_for(claim.pk)
+    claim.save(update_fields=["claim_id"])
+    ClaimLine.objects.bulk_create(
+        ClaimLine(
+            claim=claim,
+            visit=visit,
+            position=i,
+            service_date=visit.date,
+            code=line.code,
+            modifiers=list(line.modifiers),
+            units=line.units,
+            charge=line.charge,
+            pointers=pointers,
+        )
+        for i, (visit, line, pointers) in enumerate(planned, 1)
+    )
+    ClaimEvent.objects.create(
+        claim=claim, user=user, to_status=S.DRAFT.value, reason="Created from signed visits."
+    )
+    return claim
+
+
+# --- the core claim -----------------------------------------------------------------------
+
+
+def core_claim(claim: Claim) -> core.Claim:
+    """The billing core's claim for a claim record: the first visit's facts (provider, patient,
+    coverage, referral, authorization, injury) with this claim's own lines, diagnoses,
+    frequency and COB data."""
+    lines = list(claim.lines.select_related("visit").all())
+    if not lines:
+        raise BillingRefused("The claim has no service lines.")
+    base = claim_for_visit(lines[0].visit, claim_id=claim.claim_id)
+    coverage = base.coverage
+    if coverage is not None and claim.other_payers:
+        others = tuple(
+            claim_from_dict(
+                {**claim_to_dict(base), "coverage": {**claim_to_dict(base)["coverage"],
+                                                     "other_payers": claim.other_payers}}
+            ).coverage.other_payers  # type: ignore[union-attr]
+        )
+        coverage = replace(coverage, other_payers=others)
+    return replace(
+        base,
+        diagnoses=tuple(claim.diagnoses),
+        lines=tuple(
+            core.ServiceLine(
+                service_date=line.service_date,
+                code=line.code,
+                units=line.units,
+                charge=line.charge,
+                pointers=tuple(line.pointers),
+                modifiers=tuple(Modifier(m) for m in line.modifiers),
+                minutes=_minutes(line),
+            )
+            for line in lines
+        ),
+        coverage=coverage,
+        frequency=core.ClaimFrequency(claim.frequency),
+        original_claim_number=claim.original_claim_number or None,
+        note_signed=all(line.visit.is_signed for line in lines),
+    )
+
+
+def _minutes(line: ClaimLine) -> int | None:
+    service = line.visit.lines.filter(code=line.code).first()
+    return service.minutes if service else None
+
+
+# --- scrubbing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixLink:
+    label: str
+    url: str
+
+
+def fix_link(claim: Claim, rule: str) -> FixLink | None:
+    """Where a finding is fixed: the visit, the provider, the coverage, the payer …"""
+    line = claim.lines.first()
+    visit_url = reverse("visits:detail", args=[line.visit_id]) if line else ""
+    if rule.startswith(("NPI_", "TAX_ID", "BILLING_ZIP")):
+        return FixLink("Provider", reverse("practice:provider", args=[claim.provider_id]))
+    if rule in ("PROVIDER_NOT_CREDENTIALED",):
+        return FixLink("Credentialing", reverse("practice:provider", args=[claim.provider_id]))
+    if rule in ("PAYER_ID_MISSING", "TIMELY_FILING_PASSED", "TIMELY_FILING_SOON", "GP_MISSING"):
+        return FixLink("Payer", reverse("practice:payer", args=[claim.payer_id]))
+    if rule.startswith(("COVERAGE", "MEMBER_ID", "VISIT_LIMIT", "COB_")) and claim.coverage_id:
+        return FixLink("Coverage", reverse("clients:coverage_edit", args=[claim.coverage_id]))
+    if rule.startswith(("REFERRAL", "REFERRING")):
+        return FixLink("Client's referrals", reverse("clients:detail", args=[claim.client_id]) + "#referrals")
+    if rule.startswith("AUTH_"):
+        return FixLink("Authorizations", reverse("clients:detail", args=[claim.client_id]) + "#authorizations")
+    if rule.startswith("INJURY") and claim.case_id:
+        return FixLink("Injury case", reverse("clients:case_edit", args=[claim.case_id]))
+    if rule == "ORIGINAL_CLAIM_NUMBER_MISSING":
+        return FixLink("Claim", reverse("claims:detail", args=[claim.pk]))
+    return FixLink("Visit", visit_url) if visit_url else None
+
+
+def scrub_claim(claim: Claim, *, user: Any, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """Scrub a draft (or ready) claim: store every finding; clean → READY, errors → DRAFT."""
+    if claim.state not in (S.DRAFT, S.READY):
+        raise BillingRefused("Only draft or ready claims are scrubbed.")
+    as_of = as_of or timezone.localdate()
+    core_value = core_claim(claim)
+    findings = [f.to_dict() for f in scrub(core_value, rules_for_practice(claim.practice), as_of)]
+    if not any(f["severity"] == Severity.ERROR.value for f in findings):
+        problem = claim_problem(core_value)
+        if problem:
+            findings.append({
+                "rule": "X12_UNWRITABLE", "severity": "error", "message": problem,
+                "fix": "Correct the value named; the 837P format cannot carry it.",
+                "line": None, "box": None, "loop": None,
+            })
+    claim.findings = findings
+    claim.scrubbed_at = timezone.now()
+    claim.save(update_fields=["findings", "scrubbed_at"])
+    clean = not claim.errors
+    if clean and claim.state is S.DRAFT:
+        transition(claim, S.READY, user=user, reason="Scrubbed clean.", source="scrub")
+    elif not clean and claim.state is S.READY:
+        transition(claim, S.DRAFT, user=user, reason="The scrubber found errors.", source="scrub")
+    return findings
+
+
+# --- control numbers and batches ----------------------------------------------------------
+
+
+class DbControlNumbers:
+    """The x12 core's ``ControlNumbers`` kept in the database, one counter per sender and kind.
+
+    The row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers) inside
+    the caller's transaction, so two batches never get the same number.
+    """
+
+    def next_interchange(self, sender: str) -> int:
+        return self._next(sender, "interchange")
+
+    def next_group(self, sender: str) -> int:
+        return self._next(sender, "group")
+
+    def _next(self, sender: str, kind: str) -> int:
+        with transaction.atomic():
+            counter, _ = ControlNumber.objects.select_for_update().get_or_create(
+                sender=sender, kind=kind
+            )
+            counter.last = counter.last % 999_999_999 + 1
+            counter.save(update_fields=["last"])
+            return counter.last
+
+
+def clearinghouse_settings(first: core.Claim) -> ClearinghouseSettings:
+    """``$KNEAD_DATA_DIR/clearinghouse.json`` when present (docs/x12.md), else straight to the
+    payer under the billing provider's NPI."""
+    path = settings.DATA_DIR / "clearinghouse.json"
+    if path.exists():
+        return settings_from_dict(json.loads(path.read_text()))
+    return settings_from_claim(first)
+
+
+@transaction.atomic
+def build_batch(claims: Iterable[Claim], *, user: Any, practice: Any) -> Batch:
+    """Write READY claims of one payer as one 837P interchange and mark them SUBMITTED."""
+    chosen = list(claims)
+    if not chosen:
+        raise BillingRefused("No ready claims to batch.")
+    if any(c.practice_id != practice.pk for c in chosen):
+        raise BillingRefused("A claim belongs to another practice.")
+    not_ready = [c.claim_id for c in chosen if c.state is not S.READY]
+    if not_ready:
+        raise BillingRefused(f"Only READY claims can be batched: {', '.join(not_ready)}.")
+    if len({c.payer_id for c in chosen}) > 1:
+        raise BillingRefused("A batch goes to one payer; choose claims of one payer.")
+    core_claims = [core_claim(c) for c in chosen]
+    setup = clearinghouse_settings(core_claims[0])
+    created = timezone.localtime()
+    numbers = DbControlNumbers()
+    try:
+        text = write_837p(core_claims, setup, numbers, created.replace(tzinfo=None))
+    except X12Error as error:
+        raise BillingRefused(f"The 837P could not be written: {error}") from None
+    isa13 = int(text.split(text[3])[13])
+    gs06 = _gs06(text)
+    batch = Batch(
+        practice=practice,
+        payer=chosen[0].payer,
+        sender_id=setup.partners.sender_id,
+        receiver_id=setup.partners.receiver_id,
+        interchange_control=isa13,
+        group_control=gs06,
+        file_name=f"837P-{isa13:09d}.x12",
+        content=text,
+        claim_count=len(chosen),
+        total_charge=sum((c.charge for c in chosen), Decimal("0.00")),
+    )
+    batch.stamp(user)
+    batch.save()
+    now = timezone.now()
+    for index, claim in enumerate(chosen):
+        claim.batch = batch
+        claim.set_control = f"{index // _SET_SIZE + 1:04d}"
+        claim.submitted_at = now
+        claim.save(update_fields=["batch", "set_control", "submitted_at"])
+        transition(claim, S.SUBMITTED, user=user, reason=f"In {batch}.", source="batch")
+    return batch
+
+
+def _gs06(text: str) -> int:
+    element = text[3]
+    terminator = text[105]
+    for segment in text.split(terminator):
+        fields = segment.strip().split(element)
+        if fields[0] == "GS":
+            return int(fields[6])
+    raise BillingRefused("The written 837P has no GS segment.")
+
+
+# --- acknowledgments ----------------------------------------------------------------------
+
+
+def file_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AckResult:
+    record: AcknowledgementFile
+    already: bool
+
+
+@transaction.atomic
+def import_acknowledgement(
+    text: str, *, name: str, user: Any, practice: Any
+) -> AckResult:
+    """Import a 999 or 277CA (detected from its ST01): accepted or rejected claims, with the
+    reasons in each claim's history. The same file twice changes nothing the second time."""
+    digest = file_digest(text)
+    existing = AcknowledgementFile.objects.for_practice(practice).filter(sha256=digest).first()
+    if existing:
+        return AckResult(existing, True)
+    kind = AckKind.CLAIM if "*277*" in text[:400] or _st01(text) == "277" else AckKind.FUNCTIONAL
+    try:
+        outcomes = _from_277ca(text) if kind == AckKind.CLAIM else None
+        record = AcknowledgementFile(
+            practice=practice, kind=kind, file_name=name[:120], sha256=digest, content=text
+        )
+        if kind == AckKind.CLAIM:
+            accepted, rejected, unmatched = _apply_277ca(outcomes or [], practice, user)
+        else:
+            accepted, rejected, unmatched = _apply_999(text, practice, user)
+    except X12Error as error:
+        raise BillingRefused(f"The file could not be read: {error}") from None
+    record.accepted, record.rejected, record.unmatched = accepted, rejected, unmatched
+    record.summary = (
+        f"{accepted} claim(s) accepted, {rejected} rejected"
+        + (f", {len(unmatched)} not found" if unmatched else "")
+    )
+    record.stamp(user)
+    record.save()
+    return AckResult(record, False)
+
+
+def _st01(text: str) -> str:
+    element = text[3] if len(text) > 3 else "*"
+    for chunk in text[:600].replace("\n", "").split(text[105] if len(text) > 105 else "~"):
+        fields = chunk.split(element)
+        if fields[0] == "ST" and len(fields) > 1:
+            return fields[1]
+    return ""
+
+
+def _move_if_allowed(claim: Claim, target: ClaimState, user: Any, reason: str, source: str) -> bool:
+    from knead.claims.states import can_move
+
+    if claim.state is target or not can_move(claim.state, target):
+        return False
+    transition(claim, target, user=user, reason=reason, source=source)
+    return True
+
+
+def _apply_999(text: str, practice: Any, user: Any) -> tuple[int, int, list[str]]:
+    ack = read_999(io.StringIO(text))
+    accepted = rejected = 0
+    unmatched: list[str] = []
+    for group in ack.groups:
+        batch = (
+            Batch.objects.for_practice(practice)
+            .filter(group_control=int(group.group_control or 0))
+            .order_by("-created")
+            .first()
+        )
+        if batch is None:
+            unmatched.append(f"group {group.group_control}")
+            continue
+        by_set = {s.control_number.lstrip("0"): s for s in group.sets}
+        for claim in batch.claims.all():
+            set_ack = by_set.get(claim.set_control.lstrip("0"))
+            status = set_ack.status if set_ack else group.status
+            if status in ("A", "E"):
+                accepted += _move_if_allowed(claim, S.ACCEPTED, user, "999: accepted.", "999")
+            else:
+                errors = set_ack.errors if set_ack else ()
+                why = "; ".join(
+                    f"segment {e.segment_id} at {e.segment_position} (code {e.code})"
+                    + "".join(f", element {x.element} code {x.code}" for x in e.elements)
+                    for e in errors
+                ) or f"status {status}, codes {', '.join(group.codes) or '—'}"
+                rejected += _move_if_allowed(claim, S.REJECTED, user, f"999 rejected: {why}", "999")
+    return accepted, rejected, unmatched
+
+
+def _from_277ca(text: str) -> list[Any]:
+    return list(read_277ca(io.StringIO(text)).claims)
+
+
+def _apply_277ca(outcomes: list[Any], practice: Any, user: Any) -> tuple[int, int, list[str]]:
+    accepted = rejected = 0
+    unmatched: list[str] = []
+    claims = {
+        c.claim_id: c
+        for c in Claim.objects.for_practice(practice).filter(
+            claim_id__in=[o.claim_id for o in outcomes]
+        )
+    }
+    for outcome in outcomes:
+        claim = claims.get(outcome.claim_id)
+        if claim is None:
+            unmatched.append(outcome.claim_id)
+            continue
+        codes = ", ".join(f"{s.category}:{s.code}" for s in outcome.statuses)
+        if outcome.payer_claim_id and not claim.payer_claim_number:
+            claim.payer_claim_number = outcome.payer_claim_id
+            claim.save(update_fields=["payer_claim_number"])
+        if outcome.status == "accepted":
+            accepted += _move_if_allowed(claim, S.ACCEPTED, user, f"277CA accepted ({codes}).", "277CA")
+        elif outcome.status == "rejected":
+            rejected += _move_if_allowed(
+                claim, S.REJECTED, user, f"277CA rejected ({codes}).", "277CA"
+            )
+    return accepted, rejected, unmatched
+
+
+# --- corrections and secondary claims -----------------------------------------------------
+
+
+@transaction.atomic
+def corrected_claim(
+    claim: Claim,
+    *,
+    user: Any,
+    frequency: str = "7",
+    modifiers: dict[int, list[str]] | None = None,
+    reason: str = "",
+) -> Claim:
+    """A replacement (7) or void (8) of an adjudicated claim, referencing the payer's claim
+    number (REF*F8). ``modifiers`` maps a line position to its new modifiers (e.g. add 59)."""
+    if frequency not in ("7", "8"):
+        raise BillingRefused("A correction is frequency 7 (replacement) or 8 (void).")
+    if claim.state in (S.DRAFT, S.READY):
+        raise BillingRefused("This claim was never sent: edit it instead of correcting it.")
+    if not claim.payer_claim_number:
+        raise BillingRefused(
+            "The payer's claim number is not known yet (it comes with the 277CA or the 835)."
+        )
+    new = Claim.objects.get(pk=claim.pk)
+    new.pk = None
+    new.id = None
+    new.claim_id = ""
+    new.status = ClaimStatus.DRAFT
+    new.frequency = frequency
+    new.original_claim_number = claim.payer_claim_number
+    new.replaces = claim
+    new.batch = None
+    new.set_control = ""
+    new.submitted_at = None
+    new.findings = []
+    new.scrubbed_at = None
+    new.payer_claim_number = ""
+    new.first_paid_on = new.adjudicated_on = None
+    for money in ("paid", "contractual", "denied", "patient_responsibility", "written_off",
+                  "billed_to_client"):
+        setattr(new, money, Decimal("0.00"))
+    new.balance = new.charge
+    new.stamp(user)
+    new.save()
+    new.claim_id = claim_id_for(new.pk)
+    new.save(update_fields=["claim_id"])
+    changes = modifiers or {}
+    ClaimLine.objects.bulk_create(
+        ClaimLine(
+            claim=new,
+            visit_id=line.visit_id,
+            position=line.position,
+            service_date=line.service_date,
+            code=line.code,
+            modifiers=changes.get(line.position, line.modifiers),
+            units=line.units,
+            charge=line.charge,
+            pointers=line.pointers,
+        )
+        for line in claim.lines.all()
+    )
+    ClaimEvent.objects.create(
+        claim=new, user=user, to_status=S.DRAFT.value,
+        reason=f"{'Corrected' if frequency == '7' else 'Void'} claim for {claim.claim_id}. {reason}",
+    )
+    return new
+
+
+def _other_payer_dict(primary: Claim, base: core.Claim) -> dict[str, Any]:
+    from knead.remittance.models import Posting, PostingKind
+
+    data = claim_to_dict(base)["coverage"]
+    postings = list(
+        Posting.objects.filter(claim=primary).exclude(
+            kind__in=[PostingKind.WRITE_OFF, PostingKind.TO_CLIENT]
+        )
+    )
+    claim_level = [p for p in postings if p.line_id is None and p.kind != PostingKind.PAYMENT]
+    by_line: dict[int, list[Any]] = {}
+    for posting in postings:
+        if posting.line_id is not None:
+            by_line.setdefault(posting.line_id, []).append(posting)
+    positions = dict(primary.lines.values_list("id", "position"))
+    paid_date = primary.first_paid_on or primary.adjudicated_on
+    return {
+        "payer": data["payer"],
+        "subscriber": data["subscriber"],
+        "priority": data.get("priority", "primary"),
+        "paid_amount": str(primary.paid),
+        "paid_date": paid_date.isoformat() if paid_date else None,
+        "claim_number": primary.payer_claim_number or None,
+        "adjustments": _adjustments(claim_level),
+        "line_adjudications": [
+            {
+                "line": positions[line_id],
+                "paid_amount": str(
+                    sum((p.amount for p in items if p.kind == PostingKind.PAYMENT), Decimal("0.00"))
+                ),
+                "paid_date": paid_date.isoformat() if paid_date else None,
+                "adjustments": _adjustments(
+                    [p for p in items if p.kind != PostingKind.PAYMENT]
+                ),
+            }
+            for line_id, items in sorted(by_line.items(), key=lambda kv: positions[kv[0]])
+        ],
+    }
+
+
+def _adjustments(postings: list[Any]) -> list[dict[str, str]]:
+    totals: dict[tuple[str, str], Decimal] = {}
+    for p in postings:
+        if p.group and p.reason:
+            totals[(p.group, p.reason)] = totals.get((p.group, p.reason), Decimal(0)) + p.amount
+    return [
+        {"group": g, "reason": r, "amount": str(a)} for (g, r), a in totals.items() if a
+    ]
+
+
+@transaction.atomic
+def secondary_claim(primary: Claim, *, user: Any) -> Claim:
+    """The claim to the client's secondary coverage, carrying the primary's adjudication (COB)."""
+    if primary.state not in (S.PAID, S.PARTIAL, S.DENIED):
+        raise BillingRefused("The primary payer has not adjudicated this claim yet.")
+    if primary.primary_claim_id:
+        raise BillingRefused("This is already a secondary claim.")
+    secondary = (
+        Coverage.objects.for_practice(primary.practice)
+        .filter(client=primary.client, priority=2)
+        .exclude(payer=primary.payer)
+        .first()
+    )
+    if secondary is None:
+        raise BillingRefused("The client has no secondary coverage on file.")
+    if primary.secondary_claims.exclude(status=ClaimStatus.CLOSED).exists():
+        raise BillingRefused("A secondary claim already exists for this claim.")
+    base = core_claim(primary)
+    new = Claim(
+        practice=primary.practice,
+        client=primary.client,
+        provider=primary.provider,
+        payer=secondary.payer,
+        coverage=secondary,
+        priority=2,
+        primary_claim=primary,
+        service_from=primary.service_from,
+        service_to=primary.service_to,
+        charge=primary.charge,
+        balance=primary.charge,
+        diagnoses=primary.diagnoses,
+        other_payers=[_other_payer_dict(primary, base)],
+    )
+    new.stamp(user)
+    new.save()
+    new.claim_id = claim_id_for(new.pk)
+    new.save(update_fields=["claim_id"])
+    ClaimLine.objects.bulk_create(
+        ClaimLine(
+            claim=new, visit_id=line.visit_id, position=line.position,
+            service_date=line.service_date, code=line.code, modifiers=line.modifiers,
+            units=line.units, charge=line.charge, pointers=line.pointers,
+        )
+        for line in primary.lines.all()
+    )
+    ClaimEvent.objects.create(
+        claim=new, user=user, to_status=S.DRAFT.value,
+        reason=f"Secondary claim after {primary.claim_id} (COB from the primary's remittance).",
+    )
+    return new
+
+
+def recount_open(practice: Any) -> dict[str, int]:
+    """Claims per status for the current practice (lists, dashboard)."""
+    from django.db.models import Count
+
+    rows = Claim.objects.for_practice(practice).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+

@@ -1,0 +1,206 @@
+"""Remittances (835 files), every amount posted from them, the work queue, appeals and client
+payments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from knead.claims.models import Claim, ClaimLine
+from knead.clients.models import Client
+from knead.practice.scoping import PracticeScoped
+
+_ZERO = Decimal("0.00")
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", "Posting"
+    DONE = "done", "Posted"
+    FAILED = "failed", "Failed"
+
+
+class Remittance(PracticeScoped):
+    """One imported 835 file. Imported once: the file's SHA-256 is unique per practice."""
+
+    file_name = models.CharField(max_length=120)
+    sha256 = models.CharField(max_length=64)
+    content = models.TextField()
+    payer_name = models.CharField(max_length=60, blank=True)
+    trace = models.CharField(max_length=50, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=_ZERO)
+    claim_count = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.RUNNING)
+    error = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "sha256"], name="remittance_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"ERA {self.trace or self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("remittance:detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.claim_count else int(100 * self.processed / self.claim_count)
+
+
+class PostingKind(models.TextChoices):
+    PAYMENT = "payment", "Insurer payment"
+    CONTRACTUAL = "contractual", "Contractual adjustment"
+    DENIAL = "denial", "Denied / reduced (open)"
+    PATIENT = "patient", "Patient responsibility"
+    PROVIDER = "provider", "Provider-level adjustment (PLB)"
+    WRITE_OFF = "write_off", "Write-off"
+    TO_CLIENT = "to_client", "Billed to the client"
+
+
+class Posting(models.Model):
+    """One amount posted: from an 835 (``segment`` is its position in the file, ISA = 1) or from
+    an action in the work queue (``segment`` is null). Reversals are postings with negative
+    amounts and ``reversal`` set."""
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.PROTECT, related_name="+")
+    remittance = models.ForeignKey(
+        Remittance, null=True, blank=True, on_delete=models.PROTECT, related_name="postings"
+    )
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="postings"
+    )
+    line = models.ForeignKey(
+        ClaimLine, null=True, blank=True, on_delete=models.PROTECT, related_name="postings"
+    )
+    kind = models.CharField(max_length=12, choices=PostingKind.choices)
+    group = models.CharField(max_length=2, blank=True)
+    reason = models.CharField(max_length=40, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reversal = models.BooleanField(default=False)
+    segment = models.PositiveIntegerField(null=True, blank=True)
+    segment_id = models.CharField(max_length=3, blank=True)
+    posted_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["practice", "kind", "posted_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class WorkKind(models.TextChoices):
+    DENIAL = "denial", "Denied"
+    UNDERPAID = "underpaid", "Underpaid"
+    UNMATCHED_CLAIM = "unmatched_claim", "Claim not found"
+    UNMATCHED_LINE = "unmatched_line", "Line not matched"
+    REVERSAL = "reversal", "Reversal without a posting"
+    PROVIDER = "provider", "Provider adjustment (PLB)"
+
+
+class WorkStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class WorkItem(PracticeScoped):
+    """Something a biller must look at: a denial, an underpayment, or an 835 item not matched."""
+
+    remittance = models.ForeignKey(
+        Remittance, null=True, blank=True, on_delete=models.PROTECT, related_name="work_items"
+    )
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="work_items"
+    )
+    line = models.ForeignKey(
+        ClaimLine, null=True, blank=True, on_delete=models.PROTECT, related_name="work_items"
+    )
+    kind = models.CharField(max_length=16, choices=WorkKind.choices)
+    status = models.CharField(max_length=5, choices=WorkStatus.choices, default=WorkStatus.OPEN)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=_ZERO)
+    codes = models.JSONField(default=list, blank=True, help_text="[[group, reason, amount]]")
+    remarks = models.JSONField(default=list, blank=True)
+    segment = models.PositiveIntegerField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    resolution = models.CharField(max_length=20, blank=True)
+    resolution_note = models.CharField(max_length=200, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["practice", "status", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("remittance:work_item", args=[self.pk])
+
+
+class AppealStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+    WON = "won", "Won"
+    PARTLY_WON = "partly_won", "Partly won"
+    LOST = "lost", "Lost"
+
+
+class Appeal(PracticeScoped):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="appeals")
+    level = models.PositiveSmallIntegerField(default=1)
+    denied_on = models.DateField()
+    deadline = models.DateField()
+    letter = models.TextField()
+    attach_notes = models.BooleanField("attach the signed SOAP notes", default=True)
+    attach_referral = models.BooleanField("attach the referral", default=True)
+    status = models.CharField(
+        max_length=10, choices=AppealStatus.choices, default=AppealStatus.DRAFT
+    )
+    sent_on = models.DateField(null=True, blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return f"Appeal level {self.level} of {self.claim}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("remittance:appeal", args=[self.pk])
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    CARD = "card", "Card"
+    OTHER = "other", "Other"
+
+
+class ClientPayment(PracticeScoped):
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payments")
+    received_on = models.DateField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    method = models.CharField(max_length=5, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Payment {self.amount} on {self.received_on}"

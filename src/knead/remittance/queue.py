@@ -1,0 +1,204 @@
+"""The denial work queue: what each code means in plain words, the suggested action from the
+rule book (billing-rules.md §8.2, shipped in the x12 core's CARC table), and the actions:
+correct and resubmit, write off, bill the client, appeal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from knead.billing.claim import Adjustment, AdjustmentGroup
+from knead.billing.documents.letters import AppealFacts, Denial, appeal_letter_text
+from knead.billing.x12.adjustment_codes import carc, rarc
+from knead.claims.models import Claim
+from knead.claims.services import BillingRefused, core_claim, corrected_claim, transition
+from knead.claims.states import ClaimState
+from knead.remittance.models import (
+    Appeal,
+    AppealStatus,
+    Posting,
+    PostingKind,
+    WorkItem,
+    WorkStatus,
+)
+from knead.remittance.posting import refresh_claims
+
+S = ClaimState
+_GROUP_WORDS = {
+    "CO": "Contractual (you cannot bill the client)",
+    "PR": "Patient responsibility",
+    "OA": "Other adjustment",
+    "PI": "Payer-initiated reduction",
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    code: str
+    words: str
+    action: str
+
+
+def explain(item: WorkItem) -> list[Explanation]:
+    """Each CARC and RARC on the item in plain words, with the suggested action."""
+    out = []
+    for group, reason, _amount in item.codes:
+        text = carc(group, reason)
+        out.append(Explanation(
+            f"{group}-{reason}",
+            f"{_GROUP_WORDS.get(group, group)}: {text.description if text else 'code not in Knead’s table; look it up on x12.org'}",
+            (text.fix if text and text.fix else "Read the remark codes and the payer's policy."),
+        ))
+    for code in item.remarks:
+        text = rarc(code)
+        out.append(Explanation(code, text.description if text else "Remark code not in Knead’s table.", ""))
+    return out
+
+
+def _close_if_settled(claim: Claim, user: Any, why: str) -> None:
+    claim.refresh_from_db()
+    open_items = claim.work_items.filter(status=WorkStatus.OPEN).exists()
+    if claim.balance == 0 and not open_items and claim.state in (S.PAID, S.PARTIAL, S.DENIED):
+        transition(claim, S.CLOSED, user=user, reason=why, source="queue")
+
+
+def _finish(item: WorkItem, resolution: str, note: str, user: Any) -> None:
+    item.status = WorkStatus.DONE
+    item.resolution = resolution
+    item.resolution_note = note[:200]
+    item.resolved_at = timezone.now()
+    item.stamp(user)
+    item.save()
+
+
+def _require_open(item: WorkItem) -> Claim:
+    if item.status != WorkStatus.OPEN:
+        raise BillingRefused("This item is already done.")
+    if item.claim is None:
+        raise BillingRefused("This item is not matched to a claim.")
+    return item.claim
+
+
+@transaction.atomic
+def write_off(item: WorkItem, *, reason: str, user: Any) -> None:
+    """Write off the item's open amount with a reason (reported under write-offs)."""
+    claim = _require_open(item)
+    if not reason.strip():
+        raise BillingRefused("Give a reason for the write-off.")
+    Posting.objects.create(
+        practice_id=item.practice_id, claim=claim, line=item.line, kind=PostingKind.WRITE_OFF,
+        reason=reason.strip()[:40], amount=item.amount, posted_on=timezone.localdate(),
+        note=f"work item {item.pk}", created_by=user,
+    )
+    _finish(item, "written_off", reason, user)
+    refresh_claims([claim.pk], user=user, source="queue", note="write-off", move=False)
+    _close_if_settled(claim, user, f"Written off: {reason.strip()}.")
+
+
+@transaction.atomic
+def bill_client(item: WorkItem, *, user: Any) -> None:
+    """Move the item's open amount to the client's balance."""
+    claim = _require_open(item)
+    Posting.objects.create(
+        practice_id=item.practice_id, claim=claim, line=item.line, kind=PostingKind.TO_CLIENT,
+        reason="billed to client", amount=item.amount, posted_on=timezone.localdate(),
+        note=f"work item {item.pk}", created_by=user,
+    )
+    _finish(item, "billed_client", "", user)
+    refresh_claims([claim.pk], user=user, source="queue", note="billed to client", move=False)
+    _close_if_settled(claim, user, "The open amount was billed to the client.")
+
+
+@transaction.atomic
+def resubmit(item: WorkItem, *, user: Any, modifiers: dict[int, list[str]]) -> Claim:
+    """A corrected claim (frequency 7) with the changed modifiers; the original is closed."""
+    claim = _require_open(item)
+    new = corrected_claim(claim, user=user, modifiers=modifiers, reason="From the denial queue.")
+    _finish(item, "corrected", new.claim_id, user)
+    for other in claim.work_items.filter(status=WorkStatus.OPEN):
+        _finish(other, "corrected", new.claim_id, user)
+    if claim.state is not S.CLOSED:
+        transition(claim, S.CLOSED, user=user, reason=f"Replaced by {new.claim_id}.", source="queue")
+    return new
+
+
+def appeal_deadline(claim: Claim, denied_on: dt.date) -> dt.date:
+    return denied_on + dt.timedelta(days=claim.payer.appeal_window_days)
+
+
+def draft_letter(claim: Claim, denied_on: dt.date, today: dt.date) -> str:
+    """The core's appeal letter for the claim's denied amounts (editable before printing)."""
+    adjustments = []
+    remarks: list[tuple[str, str]] = []
+    for item in claim.work_items.all():
+        for group, reason, amount in item.codes:
+            adjustments.append(Adjustment(AdjustmentGroup(group), reason, Decimal(amount)))
+        for code in item.remarks:
+            text = rarc(code)
+            remarks.append((code, text.description if text else ""))
+    if not adjustments:
+        raise BillingRefused("There is no denied amount on this claim to appeal.")
+    from knead.remittance.documents import signed_notes
+
+    facts = AppealFacts(
+        claim=core_claim(claim),
+        denial=Denial(
+            denied_on=denied_on, adjustments=tuple(adjustments),
+            payer_claim_number=claim.payer_claim_number or None,
+            remarks=tuple(dict.fromkeys(remarks)),
+        ),
+        written_on=today,
+        notes=tuple(signed_notes(claim)),
+    )
+    return appeal_letter_text(facts)
+
+
+@transaction.atomic
+def start_appeal(claim: Claim, *, user: Any, item: WorkItem | None = None) -> Appeal:
+    """Open an appeal: level after the last one, deadline from the payer's appeal window."""
+    if claim.state not in (S.PARTIAL, S.DENIED, S.APPEALED):
+        raise BillingRefused("Only a denied or partly paid claim can be appealed.")
+    denied_on = claim.adjudicated_on or timezone.localdate()
+    today = timezone.localdate()
+    level = (claim.appeals.order_by("-level").values_list("level", flat=True).first() or 0) + 1
+    appeal = Appeal(
+        practice=claim.practice, claim=claim, level=level, denied_on=denied_on,
+        deadline=appeal_deadline(claim, denied_on), letter=draft_letter(claim, denied_on, today),
+        follow_up_on=None,
+    )
+    appeal.stamp(user)
+    appeal.save()
+    if claim.state is not S.APPEALED:
+        transition(claim, S.APPEALED, user=user, reason=f"Appeal level {level} started.",
+                   source="queue")
+    for open_item in claim.work_items.filter(status=WorkStatus.OPEN):
+        _finish(open_item, "appealed", f"appeal {appeal.pk}", user)
+    if item is not None and item.status == WorkStatus.OPEN:
+        _finish(item, "appealed", f"appeal {appeal.pk}", user)
+    return appeal
+
+
+FOLLOW_UP_DAYS = 30
+
+
+def mark_sent(appeal: Appeal, *, user: Any, sent_on: dt.date) -> None:
+    appeal.status = AppealStatus.SENT
+    appeal.sent_on = sent_on
+    appeal.follow_up_on = sent_on + dt.timedelta(days=FOLLOW_UP_DAYS)
+    appeal.stamp(user)
+    appeal.save()
+
+
+def record_outcome(appeal: Appeal, *, user: Any, status: str, outcome: str) -> None:
+    if status not in (AppealStatus.WON, AppealStatus.PARTLY_WON, AppealStatus.LOST):
+        raise BillingRefused("The outcome is won, partly won or lost.")
+    appeal.status = status
+    appeal.outcome = outcome
+    appeal.follow_up_on = None
+    appeal.stamp(user)
+    appeal.save()
