@@ -102,7 +102,7 @@ class RecordFormMixin(ScopedMixin):
         self.object = save_record(
             form.instance, user=self.request.user, practice=self.request.practice
         )
-        form.save_m2m()
+
         record(
             self.request,
             Action.CREATE if creating else Action.UPDATE,

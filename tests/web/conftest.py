@@ -9,8 +9,24 @@ import pytest
 from django.test import Client as HttpClient
 
 from knead.accounts.models import User
-from knead.clients.models import Authorization, Case, CaseKind, Client, Coverage, Referral, VerificationCall
-from knead.practice.models import Credentialing, FeeScheduleEntry, Membership, Payer, PayerKind, Practice, Provider, Role
+from knead.clients.models import (
+    Authorization,
+    Case,
+    CaseKind,
+    Client,
+    Coverage,
+    Referral,
+    VerificationCall,
+)
+from knead.practice.models import (
+    Credentialing,
+    FeeScheduleEntry,
+    Membership,
+    Payer,
+    Practice,
+    Provider,
+    Role,
+)
 from knead.visits.models import ServiceLine, Visit
 
 PASSWORD = "correct-horse-battery-staple"
@@ -29,39 +45,87 @@ def make_user(username: str, practice: Practice, role: Role) -> User:
 def make_practice_records(practice: Practice, therapist: User, npi: str, tag: str) -> dict:
     """A provider, payer, client with coverage, case, referral, authorization and a visit."""
     provider = Provider.objects.create(
-        practice=practice, first_name="Ann", last_name=f"Therapist{tag}", npi=npi, licence_state="WA",
-        licence_number=f"MA{tag}1", user=therapist,
+        practice=practice,
+        first_name="Ann",
+        last_name=f"Therapist{tag}",
+        npi=npi,
+        licence_state="WA",
+        licence_number=f"MA{tag}1",
+        user=therapist,
     )
-    payer = Payer.objects.create(practice=practice, name=f"Payer {tag}", payer_id=f"P{tag}", unit_rule="cms")
+    payer = Payer.objects.create(
+        practice=practice, name=f"Payer {tag}", payer_id=f"P{tag}", unit_rule="cms"
+    )
     fee = FeeScheduleEntry.objects.create(practice=practice, code="97124", charge=Decimal("30.00"))
-    credentialing = Credentialing.objects.create(practice=practice, provider=provider, payer=payer, status="credentialed")
+    credentialing = Credentialing.objects.create(
+        practice=practice, provider=provider, payer=payer, status="credentialed"
+    )
     FeeScheduleEntry.objects.create(practice=practice, code="97140", charge=Decimal("35.00"))
     client = Client.objects.create(
-        practice=practice, first_name=f"Zelda{tag}", last_name=f"Quill{tag}", date_of_birth=dt.date(1980, 5, 6),
+        practice=practice,
+        first_name=f"Zelda{tag}",
+        last_name=f"Quill{tag}",
+        date_of_birth=dt.date(1980, 5, 6),
         phone="206-555-0101",
     )
-    coverage = Coverage.objects.create(practice=practice, client=client, payer=payer, member_id=f"MEM{tag}")
-    call = VerificationCall.objects.create(practice=practice, coverage=coverage, called_on=dt.date(2026, 1, 5), notes="ok")
+    coverage = Coverage.objects.create(
+        practice=practice, client=client, payer=payer, member_id=f"MEM{tag}"
+    )
+    call = VerificationCall.objects.create(
+        practice=practice, coverage=coverage, called_on=dt.date(2026, 1, 5), notes="ok"
+    )
     case = Case.objects.create(
-        practice=practice, client=client, kind=CaseKind.AUTO, payer=payer, claim_number=f"CLM{tag}",
-        accident_date=dt.date(2026, 1, 2), accident_state="WA",
+        practice=practice,
+        client=client,
+        kind=CaseKind.AUTO,
+        payer=payer,
+        claim_number=f"CLM{tag}",
+        accident_date=dt.date(2026, 1, 2),
+        accident_state="WA",
     )
     referral = Referral.objects.create(
-        practice=practice, client=client, prescriber_name="Dr. Who", prescriber_npi=NPI_A, diagnoses="M54.50",
+        practice=practice,
+        client=client,
+        prescriber_name="Dr. Who",
+        prescriber_npi=NPI_A,
+        diagnoses="M54.50",
         issued_on=dt.date(2026, 1, 3),
     )
     authorization = Authorization.objects.create(
-        practice=practice, client=client, payer=payer, number=f"AUTH{tag}", visits_approved=10,
-        starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31),
+        practice=practice,
+        client=client,
+        payer=payer,
+        number=f"AUTH{tag}",
+        visits_approved=10,
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 12, 31),
     )
     visit = Visit.objects.create(
-        practice=practice, client=client, provider=provider, date=dt.date(2026, 3, 4), coverage=coverage,
-        subjective="Neck pain", objective="Tight traps", assessment="Improving", plan="Weekly", diagnoses=["M5450"],
+        practice=practice,
+        client=client,
+        provider=provider,
+        date=dt.date(2026, 3, 4),
+        coverage=coverage,
+        subjective="Neck pain",
+        objective="Tight traps",
+        assessment="Improving",
+        plan="Weekly",
+        diagnoses=["M5450"],
     )
-    ServiceLine.objects.create(visit=visit, code="97124", minutes=30, units=2, charge=Decimal("60.00"), pointers=[1])
+    ServiceLine.objects.create(
+        visit=visit, code="97124", minutes=30, units=2, charge=Decimal("60.00"), pointers=[1]
+    )
     return {
-        "provider": provider, "payer": payer, "client": client, "coverage": coverage, "call": call, "case": case,
-        "referral": referral, "authorization": authorization, "visit": visit, "fee": fee,
+        "provider": provider,
+        "payer": payer,
+        "client": client,
+        "coverage": coverage,
+        "call": call,
+        "case": case,
+        "referral": referral,
+        "authorization": authorization,
+        "visit": visit,
+        "fee": fee,
         "credentialing": credentialing,
     }
 

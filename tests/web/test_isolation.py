@@ -38,6 +38,16 @@ RECORD_URLS = {
     "visits:edit": "visit",
     "visits:sign": "visit",
     "visits:amend": "visit",
+    "paperwork:visit": "visit",
+    "paperwork:visit_superbill": "visit",
+    "paperwork:visit_soap_note": "visit",
+    "paperwork:visit_cms1500": "visit",
+    "paperwork:visit_necessity": "visit",
+    "paperwork:client": "client",
+    "paperwork:client_superbill": "client",
+    "paperwork:client_cms1500": "client",
+    "paperwork:coverage_kit": "coverage",
+    "paperwork:coverage_answers": "coverage",
 }
 POST_ONLY = {"clients:delete", "clients:coverage_verify", "visits:sign", "visits:amend"}
 
@@ -55,7 +65,8 @@ def _named_patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, 
 
 def test_every_url_with_a_record_id_is_covered_by_the_isolation_suite():
     with_ids = {
-        name for name, pattern in _named_patterns(get_resolver())
+        name
+        for name, pattern in _named_patterns(get_resolver())
         if "<int:" in str(pattern.pattern) and not name.startswith("admin:")
     }
     assert with_ids - set(RECORD_URLS) == set(), "add the new URL to RECORD_URLS"
@@ -64,11 +75,17 @@ def test_every_url_with_a_record_id_is_covered_by_the_isolation_suite():
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["owner", "therapist", "front_desk", "biller"])
 @pytest.mark.parametrize("url_name", sorted(RECORD_URLS))
-def test_guessing_another_practices_record_url_finds_nothing(url_name, role, as_role, records, other_records):
+def test_guessing_another_practices_record_url_finds_nothing(
+    url_name, role, as_role, records, other_records
+):
     target = other_records[RECORD_URLS[url_name]]
     url = reverse(url_name, args=[target.pk])
     client = as_role(role)
-    response = client.post(url, {"reason": "x", "text": "y", "called_on": "2026-01-01", "notes": "z"}) if url_name in POST_ONLY else client.get(url)
+    response = (
+        client.post(url, {"reason": "x", "text": "y", "called_on": "2026-01-01", "notes": "z"})
+        if url_name in POST_ONLY
+        else client.get(url)
+    )
     # 404 when the role may use the page; 403 when the role may not use it at all.
     assert response.status_code in (403, 404)
     assert other_records["client"].first_name.encode() not in response.content
@@ -80,7 +97,10 @@ def test_posting_to_another_practices_records_changes_nothing(as_role, records, 
     client = as_role("owner")
     client.post(reverse("visits:sign", args=[visit_b.pk]))
     client.post(reverse("clients:delete", args=[other_records["client"].pk]))
-    client.post(reverse("clients:coverage_verify", args=[other_records["coverage"].pk]), {"called_on": "2026-02-02", "notes": "hi"})
+    client.post(
+        reverse("clients:coverage_verify", args=[other_records["coverage"].pk]),
+        {"called_on": "2026-02-02", "notes": "hi"},
+    )
     visit_b.refresh_from_db()
     assert visit_b.signed_at is None
     assert Client.objects.get(pk=other_records["client"].pk).deleted_at is None
@@ -88,7 +108,18 @@ def test_posting_to_another_practices_records_changes_nothing(as_role, records, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url_name", ["clients:list", "visits:list", "practice:providers", "practice:payers", "practice:fees", "dashboard:home", "audit:log"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "clients:list",
+        "visits:list",
+        "practice:providers",
+        "practice:payers",
+        "practice:fees",
+        "dashboard:home",
+        "audit:log",
+    ],
+)
 def test_lists_show_only_the_current_practice(url_name, as_role, records, other_records):
     response = as_role("owner").get(reverse(url_name))
     assert response.status_code == 200
@@ -99,8 +130,13 @@ def test_lists_show_only_the_current_practice(url_name, as_role, records, other_
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url_name", "query"),
-    [("clients:list", "QuillB"), ("clients:list", "MEMB"), ("visits:list", "QuillB"),
-     ("practice:providers", "TherapistB"), ("practice:payers", "Payer B")],
+    [
+        ("clients:list", "QuillB"),
+        ("clients:list", "MEMB"),
+        ("visits:list", "QuillB"),
+        ("practice:providers", "TherapistB"),
+        ("practice:payers", "Payer B"),
+    ],
 )
 def test_search_never_reaches_another_practice(url_name, query, as_role, records, other_records):
     response = as_role("owner").get(reverse(url_name), {"q": query})
@@ -118,8 +154,16 @@ def test_forms_refuse_another_practices_payer(as_role, records, other_records):
     client = as_role("owner")
     response = client.post(
         reverse("clients:coverage_new", args=[records["client"].pk]),
-        {"payer": other_records["payer"].pk, "priority": 1, "member_id": "X1", "relationship": "18",
-         "massage_covered": "unknown", "referral_required": "unknown", "preauth_required": "unknown", "deductible_met": "0"},
+        {
+            "payer": other_records["payer"].pk,
+            "priority": 1,
+            "member_id": "X1",
+            "relationship": "18",
+            "massage_covered": "unknown",
+            "referral_required": "unknown",
+            "preauth_required": "unknown",
+            "deductible_met": "0",
+        },
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -128,16 +172,25 @@ def test_forms_refuse_another_practices_payer(as_role, records, other_records):
 
 @pytest.mark.django_db
 def test_visit_form_refuses_another_practices_client(as_role, records, other_records):
-    response = as_role("owner").post(reverse("visits:new"), {
-        "client": other_records["client"].pk, "provider": records["provider"].pk, "date": "2026-03-05",
-        "place_of_service": "11", "lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0",
-    })
+    response = as_role("owner").post(
+        reverse("visits:new"),
+        {
+            "client": other_records["client"].pk,
+            "provider": records["provider"].pk,
+            "date": "2026-03-05",
+            "place_of_service": "11",
+            "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 200
     assert not Visit.objects.filter(client=other_records["client"], date="2026-03-05").exists()
 
 
 @pytest.mark.django_db
-def test_a_billing_service_sees_each_practice_only_when_working_in_it(practice, other_practice, records, other_records):
+def test_a_billing_service_sees_each_practice_only_when_working_in_it(
+    practice, other_practice, records, other_records
+):
     from knead.practice.models import Membership, Role
 
     biller = other_records["owner"]  # already a member of B; add a biller role in A
@@ -159,8 +212,12 @@ def test_switching_to_a_practice_you_do_not_belong_to_is_refused(as_role, record
 
 
 @pytest.mark.django_db
-def test_the_audit_trail_of_one_practice_never_shows_anothers(as_role, practice, records, other_records):
-    signed_in(other_records["owner"]).get(reverse("clients:detail", args=[other_records["client"].pk]))
+def test_the_audit_trail_of_one_practice_never_shows_anothers(
+    as_role, practice, records, other_records
+):
+    signed_in(other_records["owner"]).get(
+        reverse("clients:detail", args=[other_records["client"].pk])
+    )
     assert AuditEvent.objects.filter(practice=other_records["client"].practice).exists()
     owner = as_role("owner")
     owner.get(reverse("clients:detail", args=[records["client"].pk]))

@@ -8,12 +8,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from knead.billing.codes.code_lists import code_list
 from knead.billing.codes.icd10 import icd10_problem, normalize
 from knead.billing.codes.procedures import catalog
 from knead.forms import PracticeForm
 from knead.visits.models import MAX_DIAGNOSES, MAX_LINE_POINTERS, MAX_MODIFIERS, BodyRegion, Visit
 
-_MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
 LINE_ROWS = 6
 
 
@@ -61,11 +61,9 @@ def parse_modifiers(text: str) -> list[str]:
     modifiers = [m for m in re.split(r"[\s,;]+", (text or "").upper()) if m]
     if len(modifiers) > MAX_MODIFIERS:
         raise ValidationError(f"A service line takes at most {MAX_MODIFIERS} modifiers.")
-    bad = [m for m in modifiers if not _MODIFIER.fullmatch(m)]
+    bad = [m for m in modifiers if m not in code_list("modifiers")]
     if bad:
-        raise ValidationError(
-            f"A modifier is two letters or digits, like GP or 59; {', '.join(bad)} is not."
-        )
+        raise ValidationError(f"{', '.join(bad)} is not a modifier Knead knows (GP, 59, XS, KX, 76 …).")
     return modifiers
 
 

@@ -26,16 +26,29 @@ THERAPIST_NPI = "1558598797"
 # Every URL of the billing apps that takes a record id, with the record kind it takes
 # (for tests/web/test_isolation.py once other_records carries billing records).
 BILLING_RECORD_URLS = {
-    "claims:detail": "claim", "claims:scrub": "claim", "claims:move": "claim",
-    "claims:secondary": "claim", "claims:correct": "claim", "claims:batch": "batch",
-    "claims:batch_download": "batch", "claims:batch_send": "batch", "claims:ack": "ack",
-    "claims:eligibility": "eligibility", "claims:eligibility_new": "coverage",
-    "claims:eligibility_download": "eligibility", "claims:eligibility_import": "eligibility",
-    "remittance:detail": "remittance", "remittance:progress": "remittance",
-    "remittance:work_item": "work_item", "remittance:act": "work_item",
-    "remittance:appeal": "appeal", "remittance:appeal_pdf": "appeal",
-    "remittance:ledger": "client", "remittance:statement": "client",
-    "remittance:payment_new": "client", "remittance:appeal_new": "claim",
+    "claims:detail": "claim",
+    "claims:scrub": "claim",
+    "claims:move": "claim",
+    "claims:secondary": "claim",
+    "claims:correct": "claim",
+    "claims:batch": "batch",
+    "claims:batch_download": "batch",
+    "claims:batch_send": "batch",
+    "claims:ack": "ack",
+    "claims:eligibility": "eligibility",
+    "claims:eligibility_new": "coverage",
+    "claims:eligibility_download": "eligibility",
+    "claims:eligibility_import": "eligibility",
+    "remittance:detail": "remittance",
+    "remittance:progress": "remittance",
+    "remittance:work_item": "work_item",
+    "remittance:act": "work_item",
+    "remittance:appeal": "appeal",
+    "remittance:appeal_pdf": "appeal",
+    "remittance:ledger": "client",
+    "remittance:statement": "client",
+    "remittance:payment_new": "client",
+    "remittance:appeal_new": "claim",
 }
 
 
@@ -57,50 +70,98 @@ def billing_setup(practice: Practice, therapist: Any) -> dict[str, Any]:
     primary coverage; no visits yet."""
     ready_practice(practice)
     provider = Provider.objects.create(
-        practice=practice, first_name="Ana", last_name="Rivera", npi=THERAPIST_NPI,
-        licence_state="WA", licence_number="MA60000001", user=therapist,
+        practice=practice,
+        first_name="Ana",
+        last_name="Rivera",
+        npi=THERAPIST_NPI,
+        licence_state="WA",
+        licence_number="MA60000001",
+        user=therapist,
     )
     payer = Payer.objects.create(
-        practice=practice, name="Evergreen Health Plan", payer_id="EVG01", unit_rule="ama",
-        address_line1="PO Box 100", city="Seattle", state="WA", zip_code="98101",
+        practice=practice,
+        name="Evergreen Health Plan",
+        payer_id="EVG01",
+        unit_rule="ama",
+        address_line1="PO Box 100",
+        city="Seattle",
+        state="WA",
+        zip_code="98101",
         appeal_window_days=180,
     )
-    Credentialing.objects.create(practice=practice, provider=provider, payer=payer,
-                                 status="credentialed")
+    Credentialing.objects.create(
+        practice=practice, provider=provider, payer=payer, status="credentialed"
+    )
     client = Client.objects.create(
-        practice=practice, first_name="Jordan", last_name="Example",
-        date_of_birth=dt.date(1985, 3, 14), sex="F", address_line1="12 Maple St",
-        city="Seattle", state="WA", zip_code="98103", phone="206-555-0142",
+        practice=practice,
+        first_name="Jordan",
+        last_name="Example",
+        date_of_birth=dt.date(1985, 3, 14),
+        sex="F",
+        address_line1="12 Maple St",
+        city="Seattle",
+        state="WA",
+        zip_code="98103",
+        phone="206-555-0142",
         signature_on_file_on=dt.date(2026, 1, 5),
     )
     coverage = Coverage.objects.create(
-        practice=practice, client=client, payer=payer, member_id="EVG123456789",
-        group_number="GRP778", effective_on=dt.date(2026, 1, 1),
+        practice=practice,
+        client=client,
+        payer=payer,
+        member_id="EVG123456789",
+        group_number="GRP778",
+        effective_on=dt.date(2026, 1, 1),
     )
     return {"provider": provider, "payer": payer, "client": client, "coverage": coverage}
 
 
-def signed_visit(setup: dict[str, Any], day: dt.date, lines: list[tuple[str, int, int, str, list[str]]],
-                 user: Any) -> Visit:
+def signed_visit(
+    setup: dict[str, Any],
+    day: dt.date,
+    lines: list[tuple[str, int, int, str, list[str]]],
+    user: Any,
+) -> Visit:
     """A visit with (code, minutes, units, charge, modifiers) lines, signed by ``user``."""
     visit = Visit.objects.create(
-        practice=setup["client"].practice, client=setup["client"], provider=setup["provider"],
-        date=day, coverage=setup["coverage"], subjective="Neck and shoulder pain after desk work.",
-        objective="Hypertonic upper trapezius bilaterally.", assessment="Improving range.",
-        plan="Weekly for 6 weeks.", diagnoses=["M542"],
-        pain_before=6, pain_after=3,
+        practice=setup["client"].practice,
+        client=setup["client"],
+        provider=setup["provider"],
+        date=day,
+        coverage=setup["coverage"],
+        subjective="Neck and shoulder pain after desk work.",
+        objective="Hypertonic upper trapezius bilaterally.",
+        assessment="Improving range.",
+        plan="Weekly for 6 weeks.",
+        diagnoses=["M542"],
+        pain_before=6,
+        pain_after=3,
     )
     for position, (code, minutes, units, charge, modifiers) in enumerate(lines, 1):
-        ServiceLine.objects.create(visit=visit, position=position, code=code, minutes=minutes,
-                                   units=units, charge=Decimal(charge), modifiers=modifiers,
-                                   pointers=[1])
+        ServiceLine.objects.create(
+            visit=visit,
+            position=position,
+            code=code,
+            minutes=minutes,
+            units=units,
+            charge=Decimal(charge),
+            modifiers=modifiers,
+            pointers=[1],
+        )
     Visit.objects.filter(pk=visit.pk).update(signed_at=timezone.now(), signed_by=user)
     visit.refresh_from_db()
     return visit
 
 
-def x12(kind: str, version: str, functional: str, body: list[tuple[Any, ...]], control: int = 500) -> str:
+def x12(
+    kind: str, version: str, functional: str, body: list[tuple[Any, ...]], control: int = 500
+) -> str:
     """An interchange around hand-written segments (the envelope counts are the writer's)."""
     return write_interchange(
-        TradingPartners("PAYER01", "KNEADTEST"), MemoryControlNumbers(control - 1), functional,
-        version, [TransactionSet(kind, version, body)], dt.datetime(2026, 4, 1, 9, 0))
+        TradingPartners("PAYER01", "KNEADTEST"),
+        MemoryControlNumbers(control - 1),
+        functional,
+        version,
+        [TransactionSet(kind, version, body)],
+        dt.datetime(2026, 4, 1, 9, 0),
+    )

@@ -43,50 +43,111 @@ D = Decimal
 
 
 def _era1(c4: str) -> str:
-    return x12("835", "005010X221A1", "HP", [
-        ("BPR", "I", "41.60", "C", "ACH", "CCP", "01", "999999992", "DA", "123456", "1512345678",
-         "", "01", "999988880", "DA", "98765", "20260413"),
-        ("TRN", "1", "EFT0001", "1512345678"),
-        ("N1", "PR", "EVERGREEN HEALTH PLAN"), ("N3", "PO BOX 100"), ("N4", "SEATTLE", "WA", "98101"),
-        ("PER", "BL", "PROVIDER SERVICES", "TE", "8005551212"),
-        ("N1", "PE", "CEDAR LANE", "XX", "1234567893"),
-        ("LX", "1"),
-        ("CLP", c4, "1", "60", "41.6", "10.4", "12", "PCN4"),
-        ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
-        ("SVC", ("HC", "97124"), "60", "41.6", "", "2"), ("DTM", "472", "20260323"),
-        ("CAS", "CO", "45", "8"), ("CAS", "PR", "2", "10.4"),
-    ], control=501)
+    return x12(
+        "835",
+        "005010X221A1",
+        "HP",
+        [
+            (
+                "BPR",
+                "I",
+                "41.60",
+                "C",
+                "ACH",
+                "CCP",
+                "01",
+                "999999992",
+                "DA",
+                "123456",
+                "1512345678",
+                "",
+                "01",
+                "999988880",
+                "DA",
+                "98765",
+                "20260413",
+            ),
+            ("TRN", "1", "EFT0001", "1512345678"),
+            ("N1", "PR", "EVERGREEN HEALTH PLAN"),
+            ("N3", "PO BOX 100"),
+            ("N4", "SEATTLE", "WA", "98101"),
+            ("PER", "BL", "PROVIDER SERVICES", "TE", "8005551212"),
+            ("N1", "PE", "CEDAR LANE", "XX", "1234567893"),
+            ("LX", "1"),
+            ("CLP", c4, "1", "60", "41.6", "10.4", "12", "PCN4"),
+            ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
+            ("SVC", ("HC", "97124"), "60", "41.6", "", "2"),
+            ("DTM", "472", "20260323"),
+            ("CAS", "CO", "45", "8"),
+            ("CAS", "PR", "2", "10.4"),
+        ],
+        control=501,
+    )
 
 
 def _era2(c1: str, c2: str, c3: str, c4: str) -> str:
-    return x12("835", "005010X221A1", "HP", [
-        ("BPR", "I", "36.60", "C", "ACH", "CCP", "01", "999999992", "DA", "123456", "1512345678",
-         "", "01", "999988880", "DA", "98765", "20260420"),
-        ("TRN", "1", "EFT0002", "1512345678"),
-        ("N1", "PR", "EVERGREEN HEALTH PLAN"), ("N3", "PO BOX 100"), ("N4", "SEATTLE", "WA", "98101"),
-        ("PER", "BL", "PROVIDER SERVICES", "TE", "8005551212"),
-        ("N1", "PE", "CEDAR LANE", "XX", "1234567893"),
-        ("LX", "1"),
-        ("CLP", c1, "1", "60", "41.6", "10.4", "12", "PCN1"),
-        ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
-        ("SVC", ("HC", "97124"), "60", "41.6", "", "2"), ("DTM", "472", "20260302"),
-        ("CAS", "CO", "45", "8"), ("CAS", "PR", "2", "10.4"),
-        ("CLP", c2, "1", "95", "41.6", "10.4", "12", "PCN2"),
-        ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
-        ("SVC", ("HC", "97124"), "60", "41.6", "", "2"), ("DTM", "472", "20260309"),
-        ("CAS", "CO", "45", "8"), ("CAS", "PR", "2", "10.4"),
-        ("SVC", ("HC", "97140"), "35", "0", "", "1"), ("DTM", "472", "20260309"),
-        ("CAS", "CO", "97", "35"), ("LQ", "HE", "M15"),
-        ("CLP", c3, "4", "60", "0", "", "12", "PCN3"),
-        ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
-        ("SVC", ("HC", "97124"), "60", "0", "", "2"), ("DTM", "472", "20260316"),
-        ("CAS", "CO", "50", "60"),
-        ("CLP", c4, "22", "-60", "-41.6", "-10.4", "12", "PCN4"),
-        ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
-        ("SVC", ("HC", "97124"), "-60", "-41.6", "", "-2"), ("DTM", "472", "20260323"),
-        ("CAS", "CO", "45", "-8"), ("CAS", "PR", "2", "-10.4"),
-        ("PLB", "1234567893", "20261231", ("WO", "RECOUP1"), "5"),
-    ], control=502)
+    return x12(
+        "835",
+        "005010X221A1",
+        "HP",
+        [
+            (
+                "BPR",
+                "I",
+                "36.60",
+                "C",
+                "ACH",
+                "CCP",
+                "01",
+                "999999992",
+                "DA",
+                "123456",
+                "1512345678",
+                "",
+                "01",
+                "999988880",
+                "DA",
+                "98765",
+                "20260420",
+            ),
+            ("TRN", "1", "EFT0002", "1512345678"),
+            ("N1", "PR", "EVERGREEN HEALTH PLAN"),
+            ("N3", "PO BOX 100"),
+            ("N4", "SEATTLE", "WA", "98101"),
+            ("PER", "BL", "PROVIDER SERVICES", "TE", "8005551212"),
+            ("N1", "PE", "CEDAR LANE", "XX", "1234567893"),
+            ("LX", "1"),
+            ("CLP", c1, "1", "60", "41.6", "10.4", "12", "PCN1"),
+            ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
+            ("SVC", ("HC", "97124"), "60", "41.6", "", "2"),
+            ("DTM", "472", "20260302"),
+            ("CAS", "CO", "45", "8"),
+            ("CAS", "PR", "2", "10.4"),
+            ("CLP", c2, "1", "95", "41.6", "10.4", "12", "PCN2"),
+            ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
+            ("SVC", ("HC", "97124"), "60", "41.6", "", "2"),
+            ("DTM", "472", "20260309"),
+            ("CAS", "CO", "45", "8"),
+            ("CAS", "PR", "2", "10.4"),
+            ("SVC", ("HC", "97140"), "35", "0", "", "1"),
+            ("DTM", "472", "20260309"),
+            ("CAS", "CO", "97", "35"),
+            ("LQ", "HE", "M15"),
+            ("CLP", c3, "4", "60", "0", "", "12", "PCN3"),
+            ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
+            ("SVC", ("HC", "97124"), "60", "0", "", "2"),
+            ("DTM", "472", "20260316"),
+            ("CAS", "CO", "50", "60"),
+            ("CLP", c4, "22", "-60", "-41.6", "-10.4", "12", "PCN4"),
+            ("NM1", "QC", "1", "EXAMPLE", "JORDAN"),
+            ("SVC", ("HC", "97124"), "-60", "-41.6", "", "-2"),
+            ("DTM", "472", "20260323"),
+            ("CAS", "CO", "45", "-8"),
+            ("CAS", "PR", "2", "-10.4"),
+            ("PLB", "1234567893", "20261231", ("WO", "RECOUP1"), "5"),
+        ],
+        control=502,
+    )
 
 
 @pytest.fixture
@@ -95,8 +156,12 @@ def billed(practice, users):
     owner = users["owner"]
     visits = [
         signed_visit(setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], owner),
-        signed_visit(setup, dt.date(2026, 3, 9), [("97124", 30, 2, "60.00", []),
-                                                  ("97140", 15, 1, "35.00", ["59"])], owner),
+        signed_visit(
+            setup,
+            dt.date(2026, 3, 9),
+            [("97124", 30, 2, "60.00", []), ("97140", 15, 1, "35.00", ["59"])],
+            owner,
+        ),
         signed_visit(setup, dt.date(2026, 3, 16), [("97124", 30, 2, "60.00", [])], owner),
         signed_visit(setup, dt.date(2026, 3, 23), [("97124", 30, 2, "60.00", [])], owner),
     ]
@@ -122,11 +187,17 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
     assert all(f"CLM*{c.claim_id}*" in batch.content for c in claims)
     assert "SV1*HC:97140:59*35.00*UN*1***1" in batch.content
     # 5. The 999 accepts the group.
-    ack = x12("999", "005010X231A1", "FA", [
-        ("AK1", "HC", str(batch.group_control), "005010X222A1"),
-        ("AK2", "837", "0001", "005010X222A1"), ("IK5", "A"),
-        ("AK9", "A", "1", "1", "1"),
-    ])
+    ack = x12(
+        "999",
+        "005010X231A1",
+        "FA",
+        [
+            ("AK1", "HC", str(batch.group_control), "005010X222A1"),
+            ("AK2", "837", "0001", "005010X222A1"),
+            ("IK5", "A"),
+            ("AK9", "A", "1", "1", "1"),
+        ],
+    )
     result = import_acknowledgement(ack, name="batch.999", user=biller, practice=practice)
     assert (result.record.accepted, result.record.rejected) == (4, 0)
     c1, c2, c3, c4 = (Claim.objects.get(pk=c.pk) for c in claims)
@@ -139,11 +210,25 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
     assert first.remittance.amount == D("36.60")
     c1, c2, c3, c4 = (Claim.objects.get(pk=c.pk) for c in claims)
     assert (c1.status, c1.paid, c1.contractual, c1.patient_responsibility, c1.balance) == (
-        "paid", D("41.60"), D("8.00"), D("10.40"), D("0.00"))
-    assert (c2.status, c2.paid, c2.denied, c2.balance) == ("partial", D("41.60"), D("35.00"), D("35.00"))
+        "paid",
+        D("41.60"),
+        D("8.00"),
+        D("10.40"),
+        D("0.00"),
+    )
+    assert (c2.status, c2.paid, c2.denied, c2.balance) == (
+        "partial",
+        D("41.60"),
+        D("35.00"),
+        D("35.00"),
+    )
     assert (c3.status, c3.denied, c3.balance) == ("denied", D("60.00"), D("60.00"))
     assert (c4.status, c4.paid, c4.patient_responsibility, c4.balance) == (
-        "accepted", D("0.00"), D("0.00"), D("60.00"))
+        "accepted",
+        D("0.00"),
+        D("0.00"),
+        D("60.00"),
+    )
     assert c2.payer_claim_number == "PCN2"
     # The 97140 line matched although the payer dropped modifier 59.
     denied_line = Posting.objects.get(claim=c2, kind=PostingKind.DENIAL)
@@ -155,7 +240,13 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
     assert plb.amount == D("5.00") and segments[plb.segment - 1].startswith("PLB*")
     # The reversal undid ERA 1 and is recorded in the claim's history.
     assert list(ClaimEvent.objects.filter(claim=c4).values_list("to_status", flat=True)) == [
-        "draft", "ready", "submitted", "accepted", "paid", "accepted"]
+        "draft",
+        "ready",
+        "submitted",
+        "accepted",
+        "paid",
+        "accepted",
+    ]
     # 7. Ledger, denial queue, A/R.
     ledger = client_ledger(practice, setup["client"])
     assert ledger.charges == D("275.00")
@@ -173,7 +264,8 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
     assert co97.code == "CO-97" and "59" in co97.action
     aging = ar_aging(practice, dt.date(2026, 5, 10))
     assert [(r.payer, r.buckets, r.total) for r in aging] == [
-        ("Evergreen Health Plan", [D("0"), D("120.00"), D("35.00"), D("0"), D("0")], D("155.00"))]
+        ("Evergreen Health Plan", [D("0"), D("120.00"), D("35.00"), D("0"), D("0")], D("155.00"))
+    ]
     # Re-importing the same file posts nothing new, and says so.
     count = Posting.objects.count()
     again = start_import(era2, name="era2-copy.835", user=biller, practice=practice)
