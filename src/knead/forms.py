@@ -25,4 +25,4 @@ class PracticeForm(forms.ModelForm):
             elif isinstance(field, forms.TimeField):
                 field.widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
             elif isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 3)
+                field.widget.attrs["rows"] = 3

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
 
 from knead.accounts.roles import allowed
@@ -131,12 +133,14 @@ class RecordFormMixin(ScopedMixin):
         return f"{verb} {self.model._meta.verbose_name}"
 
     def cancel_url(self) -> str:
+        """Back to the record being edited, else to the page the user came from on this site."""
         obj = getattr(self, "object", None)
-        return (
-            obj.get_absolute_url()
-            if obj is not None and hasattr(obj, "get_absolute_url")
-            else "javascript:history.back()"
-        )
+        if obj is not None and hasattr(obj, "get_absolute_url"):
+            return obj.get_absolute_url()
+        referer = self.request.headers.get("Referer", "")
+        if url_has_allowed_host_and_scheme(referer, allowed_hosts={self.request.get_host()}):
+            return referer
+        return reverse("dashboard:home")
 
 
 class RecordCreateView(RecordFormMixin, generic.CreateView):

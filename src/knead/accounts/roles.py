@@ -20,7 +20,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clients.delete": frozenset({OWNER}),
     "coverage.edit": frozenset({OWNER, THERAPIST, FRONT_DESK, BILLER}),
     "visits.view": EVERYONE,
-    "visits.schedule": frozenset({OWNER, THERAPIST, FRONT_DESK}),
     "visits.document": frozenset({OWNER, THERAPIST}),
     "providers.view": EVERYONE,
     "providers.edit": frozenset({OWNER}),

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -257,6 +257,16 @@ class Case(PracticeScoped):
             raise ValidationError(errors)
 
 
+MAX_UPLOAD_MB = 10
+
+
+def _upload_size(document) -> None:  # noqa: ANN001
+    if document.size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise ValidationError(
+            f"The file is {document.size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB."
+        )
+
+
 def _diagnosis_list(value: str) -> None:
     for code in split_codes(value):
         validate_icd10(code)
@@ -280,7 +290,12 @@ class Referral(PracticeScoped):
     frequency = models.CharField(max_length=60, blank=True, help_text="e.g. 2x/week for 6 weeks")
     issued_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
-    document = models.FileField(upload_to="referrals/%Y/%m/", blank=True)
+    document = models.FileField(
+        upload_to="referrals/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"]), _upload_size],
+        help_text="PDF, JPEG or PNG, up to 10 MB.",
+    )
 
     class Meta:
         ordering = ["-issued_on"]
