@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -260,7 +261,7 @@ class Case(PracticeScoped):
 MAX_UPLOAD_MB = 10
 
 
-def _upload_size(document) -> None:  # noqa: ANN001
+def _upload_size(document: File) -> None:
     if document.size > MAX_UPLOAD_MB * 1024 * 1024:
         raise ValidationError(
             f"The file is {document.size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB."

@@ -11,12 +11,12 @@ from knead.commands import django_setup
 
 def _from_visit(args: argparse.Namespace) -> int:
     django_setup()
+    from django.db import DatabaseError
+
     from knead.billing.claim import BillingMode
     from knead.billing.claim_json import dump_claims
     from knead.visits.models import Visit
     from knead.visits.to_claim import claim_for_visit
-
-    from django.db import DatabaseError
 
     query = (
         Visit.objects.filter(pk__in=args.visit_ids, deleted_at__isnull=True)
