@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from knead.accounts.roles import requires
@@ -175,7 +176,7 @@ class CoverageDetail(RecordDetailView):
         context["client"] = self.object.client
         context["calls"] = self.object.verifications.filter(deleted_at__isnull=True)
         context["call_form"] = kwargs.get("call_form") or VerificationCallForm(
-            practice=self.request.practice
+            practice=self.request.practice, initial={"called_on": timezone.localdate()}
         )
         return context
 
