@@ -33,11 +33,14 @@ class PaymentForm(forms.Form):
         label="Client paid",
         choices=[("full", "In full at the visit"), ("amount", "This amount"), ("none", "Nothing")],
         initial="full",
+        required=False,
     )
     amount = forms.DecimalField(
         label="Amount paid ($)", required=False, min_value=Decimal("0"), decimal_places=2
     )
-    method = forms.ChoiceField(label="Paid by", choices=_METHODS, initial=PaymentMethod.CARD.value)
+    method = forms.ChoiceField(
+        label="Paid by", choices=_METHODS, initial=PaymentMethod.CARD.value, required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -48,12 +51,12 @@ class PaymentForm(forms.Form):
     def total_paid(self) -> Decimal | None:
         """None: paid in full at each visit."""
         paid = self.cleaned_data["paid"]
-        if paid == "full":
+        if paid in ("full", ""):
             return None
         return Decimal("0.00") if paid == "none" else self.cleaned_data["amount"]
 
     def payment_method(self) -> PaymentMethod:
-        return PaymentMethod(self.cleaned_data["method"])
+        return PaymentMethod(self.cleaned_data["method"] or PaymentMethod.CARD)
 
 
 class RangeForm(PaymentForm):
@@ -79,11 +82,13 @@ class Cms1500Form(forms.Form):
             (FormMode.DATA_ONLY.value, "Data only (red pre-printed form)"),
         ],
         initial=FormMode.REPLICA.value,
+        required=False,
     )
     submitter = forms.ChoiceField(
         label="Filed by",
         choices=[("practice", "The practice"), ("client", "The client")],
         initial="practice",
+        required=False,
     )
 
 

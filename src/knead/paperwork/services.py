@@ -301,7 +301,11 @@ def kit_visit(coverage: Coverage) -> Visit:
     visits = visits_for_paperwork(Visit.objects.for_practice(coverage.practice)).filter(
         client=coverage.client_id
     )
-    visit = visits.filter(coverage=coverage).first() or visits.first()
+    visit = (
+        visits.filter(coverage=coverage, case__isnull=True).first()
+        or visits.filter(coverage=coverage).first()
+        or visits.first()
+    )
     if visit is None:
         raise PaperworkError(
             "Record a visit first: the kit lists the client's service codes and diagnoses."
@@ -448,7 +452,8 @@ class NecessityDraft:
 
 
 def necessity_draft(visit: Visit) -> NecessityDraft:
-    """Pre-fill from the visit: objective findings, assessment, and the prescribed frequency."""
+    """Pre-fill from the visit: its objective findings, the client's own report (limitations),
+    the plan's lines as goals, and the referral's prescribed frequency and duration."""
     frequency, duration = "once a week", "8 weeks"
     prescribed = visit.referral.frequency if visit.referral_id else ""
     if prescribed and " for " in prescribed:
@@ -458,7 +463,7 @@ def necessity_draft(visit: Visit) -> NecessityDraft:
     goals = tuple(line.strip(" -•") for line in visit.plan.splitlines() if line.strip(" -•"))[:5]
     return NecessityDraft(
         findings=visit.objective.strip(),
-        limitations=visit.assessment.strip(),
+        limitations=visit.subjective.strip(),
         frequency=frequency,
         duration=duration,
         goals=goals,

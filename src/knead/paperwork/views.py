@@ -135,8 +135,9 @@ def _cms1500(
 ) -> HttpResponse:
     form = Cms1500Form(request.GET or None)
     mode, for_client = FormMode.REPLICA, False
-    if form.is_valid():
+    if form.is_valid() and form.cleaned_data["mode"]:
         mode = FormMode(form.cleaned_data["mode"])
+    if form.is_valid():
         for_client = form.cleaned_data["submitter"] == "client"
     try:
         data = services.cms1500_pdf(visits, mode=mode, for_client=for_client, signed_on=_today())
