@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import NamedTuple, TextIO
 
 from knead.billing.x12.envelope_reader import ENVELOPE_SEGMENTS, EnvelopeReader
@@ -190,15 +191,25 @@ class Remittance(NamedTuple):
 RemittanceEvent = PaymentHeader | ClaimPayment | PaymentEnd
 
 
-def _money(text: str, position: int, tag: str, index: int) -> Decimal:
-    """Element ``index`` of segment ``tag`` as an exact Decimal (X12 type R)."""
+@lru_cache(maxsize=16384)
+def _decimal(text: str) -> Decimal | None:
+    """``text`` as a Decimal when it is an X12 number, else None. Cached: remittances repeat
+    the same amounts (fee schedules), and a Decimal is immutable."""
     # Decimal() alone would also accept "1_000", "1e3", " 5" and "NaN"; X12 type R does not.
     if text and not text.strip(_NUMBER_CHARS):
         try:
             return Decimal(text)
         except InvalidOperation:
-            pass
-    raise X12Error(f"{tag}{index:02d} {text!r} is not a number", position, tag)
+            return None
+    return None
+
+
+def _money(text: str, position: int, tag: str, index: int) -> Decimal:
+    """Element ``index`` of segment ``tag`` as an exact Decimal (X12 type R)."""
+    value = _decimal(text)
+    if value is None:
+        raise X12Error(f"{tag}{index:02d} {text!r} is not a number", position, tag)
+    return value
 
 
 def _adjustments(seg: list[str], position: int, out: list[Adjustment]) -> Decimal:
@@ -211,15 +222,11 @@ def _adjustments(seg: list[str], position: int, out: list[Adjustment]) -> Decima
         raise X12Error("CAS needs at least one reason code and amount", position, "CAS")
     if n == 4 or (n == 5 and not seg[4]):
         # One triplet without quantity: by far the most common CAS, so it skips the loop.
-        reason, text = seg[2], seg[3]
-        if reason and text and not text.strip(_NUMBER_CHARS):
-            try:
-                value = Decimal(text)
-            except InvalidOperation:
-                pass
-            else:
-                out.append(_new_tuple(Adjustment, (group, reason, value, None, position)))
-                return value
+        reason = seg[2]
+        value = _decimal(seg[3])
+        if reason and value is not None:
+            out.append(_new_tuple(Adjustment, (group, reason, value, None, position)))
+            return value
     total = _ZERO
     for i in range(2, min(n, 20), 3):
         reason = seg[i]
