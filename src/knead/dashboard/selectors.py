@@ -5,12 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from knead.clients.models import Authorization, Coverage, Referral, VerificationCall
 from knead.visits.models import Visit
 
 EXPIRY_WINDOW_DAYS = 30
+
+
+def _visits_using(field: str) -> Coalesce:
+    """How many live visits use the outer referral or authorization (a correlated count)."""
+    visits = (
+        Visit.objects.filter(**{field: OuterRef("pk")}, deleted_at__isnull=True)
+        .values(field)
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(visits, output_field=IntegerField()), 0)
 
 
 def todays_visits(practice: Any, today: dt.date) -> QuerySet[Visit]:
@@ -36,7 +48,7 @@ def expiring_referrals(practice: Any, today: dt.date) -> QuerySet[Referral]:
     return (
         Referral.objects.for_practice(practice)
         .filter(expires_on__gte=today - dt.timedelta(days=7), expires_on__lte=soon)
-        .annotate(used=Count("visits", filter=Q(visits__deleted_at__isnull=True)))
+        .annotate(used=_visits_using("referral"))
         .select_related("client")
         .order_by("expires_on")
     )
@@ -47,7 +59,7 @@ def expiring_authorizations(practice: Any, today: dt.date) -> QuerySet[Authoriza
     return (
         Authorization.objects.for_practice(practice)
         .filter(ends_on__gte=today - dt.timedelta(days=7), ends_on__lte=soon)
-        .annotate(used=Count("visits", filter=Q(visits__deleted_at__isnull=True)))
+        .annotate(used=_visits_using("authorization"))
         .select_related("client", "payer")
         .order_by("ends_on")
     )

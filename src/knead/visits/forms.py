@@ -63,7 +63,9 @@ def parse_modifiers(text: str) -> list[str]:
         raise ValidationError(f"A service line takes at most {MAX_MODIFIERS} modifiers.")
     bad = [m for m in modifiers if m not in code_list("modifiers")]
     if bad:
-        raise ValidationError(f"{', '.join(bad)} is not a modifier Knead knows (GP, 59, XS, KX, 76 …).")
+        raise ValidationError(
+            f"{', '.join(bad)} is not a modifier Knead knows (GP, 59, XS, KX, 76 …)."
+        )
     return modifiers
 
 

@@ -113,8 +113,14 @@ class Visit(PracticeScoped):
     class Meta:
         ordering = ["-date", "-start_time", "-id"]
         indexes = [
-            models.Index(fields=["practice", "-date", "-id"]),
-            models.Index(fields=["practice", "signed_at"]),
+            # The visit list's order, so a page is read straight off the index.
+            models.Index(fields=["practice", "-date", "-start_time", "-id"], name="visit_list_idx"),
+            # Unsigned notes are few among many signed ones: a partial index finds them at once.
+            models.Index(
+                fields=["practice", "date"],
+                condition=models.Q(signed_at__isnull=True, deleted_at__isnull=True),
+                name="visit_unsigned_idx",
+            ),
             models.Index(fields=["client", "-date"]),
         ]
 

@@ -44,7 +44,11 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     provider = request.GET.get("provider", "")
     if query:
-        visits = search(visits, query, ("client__first_name", "client__last_name"))
+        # Match the (few) clients first, then their visits through the client index.
+        clients = search(
+            Client.objects.for_practice(request.practice), query, ("first_name", "last_name")
+        )
+        visits = visits.filter(client__in=clients.values("pk"))
     if status == "unsigned":
         visits = visits.filter(signed_at__isnull=True)
     elif status == "signed":
