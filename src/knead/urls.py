@@ -8,6 +8,7 @@ urlpatterns = [
     path("clients/", include("knead.clients.urls")),
     path("visits/", include("knead.visits.urls")),
     path("audit/", include("knead.audit.urls")),
+    path("billing/", include("knead.claims.billing_urls")),
     path("paperwork/", include("knead.paperwork.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,318 @@
+"""Remittance pages: 835 upload and posting progress, the denial work queue and its actions,
+appeals, the client ledger and statement, reports with charts and CSV, the billing-service
+overview."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from knead.accounts.roles import PERMISSIONS, allowed, requires
+from knead.audit.models import Action
+from knead.audit.services import record
+from knead.claims.models import Claim, ClaimStatus
+from knead.claims.services import BillingRefused
+from knead.clients.models import Client
+from knead.remittance import queue, selectors
+from knead.remittance.charts import bar_chart
+from knead.remittance.documents import appeal_packet, statement_pdf
+from knead.remittance.models import (
+    Appeal,
+    AppealStatus,
+    ClientPayment,
+    PaymentMethod,
+    Remittance,
+    WorkItem,
+    WorkStatus,
+)
+from knead.remittance.posting import progress, start_import
+
+
+def _pdf(request: HttpRequest, obj: object, data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    record(request, Action.EXPORT, obj)  # type: ignore[arg-type]
+    return response
+
+
+@requires("billing.view")
+def remittance_list(request: HttpRequest) -> HttpResponse:
+    record(request, Action.LIST, object_type="remittance.remittance")
+    items = Remittance.objects.for_practice(request.practice).defer("content")
+    return render(request, "remittance/remittance_list.html", {
+        "page_obj": Paginator(items, 50).get_page(request.GET.get("page"))})
+
+
+@require_POST
+@requires("billing.edit")
+def remittance_upload(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose an 835 file.")
+        return redirect("remittance:list")
+    try:
+        result = start_import(upload.read().decode("latin-1"), name=upload.name,
+                              user=request.user, practice=request.practice)
+    except BillingRefused as error:
+        messages.error(request, str(error))
+        return redirect("remittance:list")
+    record(request, Action.CREATE, result.remittance)
+    if result.already:
+        messages.info(request, "This 835 was already imported; nothing new was posted.")
+    return redirect(result.remittance)
+
+
+@requires("billing.view")
+def remittance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    remittance = get_object_or_404(Remittance.objects.for_practice(request.practice), pk=pk)
+    record(request, Action.VIEW, remittance)
+    postings = remittance.postings.select_related("claim", "line").order_by("id")
+    return render(request, "remittance/remittance_detail.html", {
+        "r": remittance, "done": progress(remittance),
+        "postings": Paginator(postings, 200).get_page(request.GET.get("page")),
+        "items": remittance.work_items.filter(status=WorkStatus.OPEN)[:200],
+    })
+
+
+@requires("billing.view")
+def remittance_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    remittance = get_object_or_404(Remittance.objects.for_practice(request.practice), pk=pk)
+    response = render(request, "remittance/_progress.html", {"r": remittance,
+                                                             "done": progress(remittance)})
+    if remittance.status != "running":
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@requires("billing.view")
+def denial_queue(request: HttpRequest) -> HttpResponse:
+    items = (
+        WorkItem.objects.for_practice(request.practice).filter(status=WorkStatus.OPEN)
+        .select_related("claim__client", "claim__payer", "line").order_by("created", "id")
+    )
+    kind = request.GET.get("kind", "")
+    if kind:
+        items = items.filter(kind=kind)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    record(request, Action.LIST, object_type="remittance.workitem")
+    return render(request, "remittance/queue.html", {
+        "page_obj": page, "rows": [(i, queue.explain(i)) for i in page], "kind": kind,
+        "counts": selectors.open_queue_counts(request.practice)})
+
+
+@requires("billing.view")
+def work_item(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(WorkItem.objects.for_practice(request.practice), pk=pk)
+    record(request, Action.VIEW, item)
+    lines = item.claim.lines.all() if item.claim else []
+    return render(request, "remittance/work_item.html", {
+        "item": item, "explanations": queue.explain(item), "lines": lines})
+
+
+@require_POST
+@requires("billing.edit")
+def act(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(WorkItem.objects.for_practice(request.practice), pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "write_off":
+            queue.write_off(item, reason=request.POST.get("reason", ""), user=request.user)
+            messages.success(request, "Written off.")
+        elif action == "bill_client":
+            queue.bill_client(item, user=request.user)
+            messages.success(request, "Moved to the client's balance.")
+        elif action == "resubmit":
+            changes = {}
+            for line in item.claim.lines.all() if item.claim else []:
+                raw = request.POST.get(f"modifiers-{line.position}")
+                if raw is not None:
+                    changes[line.position] = [m.strip().upper() for m in raw.split(",") if m.strip()][:4]
+            new = queue.resubmit(item, user=request.user, modifiers=changes)
+            record(request, Action.CREATE, new)
+            return redirect(new)
+        elif action == "appeal":
+            appeal = queue.start_appeal(item.claim, user=request.user, item=item)
+            record(request, Action.CREATE, appeal)
+            return redirect(appeal)
+        else:
+            raise BillingRefused("Unknown action.")
+    except (BillingRefused, ValueError) as error:
+        messages.error(request, str(error))
+        return redirect(item)
+    record(request, Action.UPDATE, item, detail=action or "")
+    return redirect("remittance:queue")
+
+
+@require_POST
+@requires("billing.edit")
+def appeal_new(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.for_practice(request.practice), pk=pk)
+    try:
+        appeal = queue.start_appeal(claim, user=request.user)
+    except BillingRefused as error:
+        messages.error(request, str(error))
+        return redirect(claim)
+    record(request, Action.CREATE, appeal)
+    return redirect(appeal)
+
+
+@requires("billing.view")
+def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = get_object_or_404(Appeal.objects.for_practice(request.practice), pk=pk)
+    if request.method == "POST":
+        if not allowed(request, "billing.edit"):
+            raise PermissionDenied("Your role cannot do this (billing.edit).")
+        what = request.POST.get("do")
+        try:
+            if what == "save":
+                appeal.letter = request.POST.get("letter", appeal.letter)
+                appeal.attach_notes = request.POST.get("attach_notes") == "on"
+                appeal.attach_referral = request.POST.get("attach_referral") == "on"
+                appeal.stamp(request.user)
+                appeal.save()
+            elif what == "sent":
+                queue.mark_sent(appeal, user=request.user, sent_on=timezone.localdate())
+            elif what == "outcome":
+                queue.record_outcome(appeal, user=request.user,
+                                     status=request.POST.get("status", ""),
+                                     outcome=request.POST.get("outcome", ""))
+        except BillingRefused as error:
+            messages.error(request, str(error))
+        record(request, Action.UPDATE, appeal, detail=what or "")
+        return redirect(appeal)
+    record(request, Action.VIEW, appeal)
+    return render(request, "remittance/appeal.html", {
+        "appeal": appeal, "outcomes": [(AppealStatus.WON, "Won"), (AppealStatus.PARTLY_WON, "Partly won"),
+                                       (AppealStatus.LOST, "Lost")]})
+
+
+@requires("billing.view")
+def appeal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = get_object_or_404(Appeal.objects.for_practice(request.practice), pk=pk)
+    return _pdf(request, appeal, appeal_packet(appeal), f"appeal-{appeal.claim.claim_id}.pdf")
+
+
+@requires("billing.view")
+def ledger(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
+    record(request, Action.VIEW, client, detail="ledger")
+    return render(request, "remittance/ledger.html", {
+        "client": client, "ledger": selectors.client_ledger(request.practice, client),
+        "methods": PaymentMethod.choices, "today": timezone.localdate()})
+
+
+@requires("billing.view")
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
+    data = statement_pdf(request.practice, client, selectors.client_ledger(request.practice, client),
+                         timezone.localdate())
+    return _pdf(request, client, data, f"statement-{client.pk}.pdf")
+
+
+@require_POST
+@requires("billing.edit")
+def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
+    try:
+        amount = Decimal(request.POST.get("amount", "")).quantize(Decimal("0.01"))
+        day = dt.date.fromisoformat(request.POST.get("received_on", ""))
+        if amount <= 0 or request.POST.get("method") not in PaymentMethod.values:
+            raise ValueError
+    except (InvalidOperation, ValueError):
+        messages.error(request, "Give a positive amount, a date and how it was paid.")
+        return redirect("remittance:ledger", pk=client.pk)
+    payment = ClientPayment(practice=request.practice, client=client, amount=amount,
+                            received_on=day, method=request.POST["method"],
+                            reference=request.POST.get("reference", "")[:40])
+    payment.stamp(request.user)
+    payment.save()
+    record(request, Action.CREATE, payment)
+    messages.success(request, "Payment recorded.")
+    return redirect("remittance:ledger", pk=client.pk)
+
+
+REPORTS = {
+    "aging": "A/R aging by payer",
+    "denials": "Denial rate by payer and reason",
+    "days": "Days to payment",
+    "collections": "Collections by provider and month",
+    "write_offs": "Write-offs by reason",
+    "visits": "Visits left per benefit and authorization",
+}
+
+
+def _report(request: HttpRequest, name: str) -> selectors.Report:
+    today = timezone.localdate()
+    practice = request.practice
+    if name == "aging":
+        rows = selectors.ar_aging(practice, today)
+        return selectors.Report(
+            REPORTS["aging"], ("Payer", *selectors.BUCKETS, "Total"),
+            [(r.payer, *r.buckets, r.total) for r in rows]
+            + [("Total", *[sum((r.buckets[i] for r in rows), Decimal(0)) for i in range(5)],
+                sum((r.total for r in rows), Decimal(0)))],
+            [(r.payer, r.total) for r in rows], "open balance ($)")
+    return {
+        "denials": selectors.denial_rate, "days": selectors.days_to_payment,
+        "collections": selectors.collections, "write_offs": selectors.write_offs,
+    }.get(name, lambda p: selectors.visits_left(p, today))(practice)
+
+
+@requires("billing.view")
+def reports(request: HttpRequest) -> HttpResponse:
+    record(request, Action.LIST, object_type="report")
+    return render(request, "remittance/reports.html", {"reports": REPORTS.items()})
+
+
+@requires("billing.view")
+def report(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in REPORTS:
+        raise Http404
+    data = _report(request, name)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["Cache-Control"] = "no-store"
+        writer = csv.writer(response)
+        writer.writerow(data.header)
+        writer.writerows(data.rows)
+        record(request, Action.EXPORT, object_type="report", detail=name)
+        return response
+    record(request, Action.VIEW, object_type="report", detail=name)
+    return render(request, "remittance/report.html", {
+        "report": data, "name": name,
+        "chart": mark_safe(bar_chart(data.chart, label=data.chart_label)),
+    })
+
+
+@requires("billing.view")
+def service_overview(request: HttpRequest) -> HttpResponse:
+    """Every practice the user bills for, with its queue counts (counted per practice)."""
+    rows = []
+    for membership in request.memberships:
+        if membership.role not in PERMISSIONS["billing.view"]:
+            continue
+        practice = membership.practice
+        counts = selectors.open_queue_counts(practice)
+        claims = Claim.objects.filter(practice=practice, deleted_at__isnull=True)
+        rows.append({
+            "practice": practice, "role": membership.get_role_display(),
+            "drafts": claims.filter(status=ClaimStatus.DRAFT).count(),
+            "ready": claims.filter(status=ClaimStatus.READY).count(),
+            "rejected": claims.filter(status=ClaimStatus.REJECTED).count(),
+            "queue": sum(counts.values()),
+            "current": practice.pk == request.practice.pk,
+        })
+    record(request, Action.LIST, object_type="practice.practice", detail="billing service")
+    return render(request, "remittance/service.html", {"rows": rows})
