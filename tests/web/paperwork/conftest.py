@@ -88,6 +88,12 @@ def add_visit(
     return visit
 
 
+@pytest.fixture(autouse=True)
+def inline_jobs(settings) -> None:
+    """Batch jobs run before the request returns, so tests see their result."""
+    settings.KNEAD_PAPERWORK_INLINE = True
+
+
 @pytest.fixture
 def paper(practice, users) -> dict:
     """Practice A with a group NPI and EIN, a therapist, a payer, and a client with coverage."""

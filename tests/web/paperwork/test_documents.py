@@ -49,12 +49,14 @@ def test_visit_paperwork_page_offers_every_document(as_role, signed_visit):
 def test_superbill_packet_has_the_superbill_then_the_signed_note_with_its_amendment(
     as_role, signed_visit
 ):
-    pdf = get_pdf(as_role("therapist"), reverse("paperwork:visit_superbill", args=[signed_visit.pk]))
+    pdf = get_pdf(
+        as_role("therapist"), reverse("paperwork:visit_superbill", args=[signed_visit.pk])
+    )
     pages = pdf_pages(pdf)
     text = pdf_text(pdf)
     superbill = pages[0]
     for fact in (
-        "Superbill no. V%07d" % signed_visit.pk,
+        f"Superbill no. V{signed_visit.pk:07d}",
         "Practice A",
         "BILLING NPI 1234567893",
         "RENDERING NPI 1558598797",
@@ -168,7 +170,7 @@ def test_cms1500_replica_carries_the_claims_boxes(as_role, signed_visit):
     assert "M5450 M62830" in text  # 21 A, B without the decimal point
     assert "03 04 26 03 04 26 11 97124 A 120 00 4 GP 1558598797" in text  # 24 line 1
     assert "1234567893" in text  # 33a
-    assert "V%07d" % signed_visit.pk in text  # 26
+    assert f"V{signed_visit.pk:07d}" in text  # 26
 
 
 def test_cms1500_data_only_prints_no_form_and_uses_the_stored_offsets(as_role, signed_visit):
@@ -176,7 +178,9 @@ def test_cms1500_data_only_prints_no_form_and_uses_the_stored_offsets(as_role, s
     owner = as_role("owner")
     plain = get_pdf(owner, url, mode="data-only")
     assert "HEALTH INSURANCE CLAIM FORM" not in pdf_text(plain)
-    saved = owner.post(reverse("paperwork:print_settings"), {"offset_x_mm": "2", "offset_y_mm": "1.5"})
+    saved = owner.post(
+        reverse("paperwork:print_settings"), {"offset_x_mm": "2", "offset_y_mm": "1.5"}
+    )
     assert saved.status_code == 302
     shifted = get_pdf(as_role("therapist"), url, mode="data-only")
     # 2 mm right = 2 x 72 / 25.4 = 5.67 pt; 1.5 mm down = 4.25 pt lower (PDF y grows upward).
@@ -223,7 +227,9 @@ def test_seven_lines_continue_on_a_second_cms1500_page(as_role, paper):
     # Six lines on page 1 (6 x $30 = $180.00), the seventh ($36.00) on page 2.
     assert "180 00" in " ".join(pages[0].split())
     assert "36 00" in " ".join(pages[1].split())
-    superbill = pdf_text(get_pdf(as_role("biller"), reverse("paperwork:visit_superbill", args=[visit.pk])))
+    superbill = pdf_text(
+        get_pdf(as_role("biller"), reverse("paperwork:visit_superbill", args=[visit.pk]))
+    )
     # 6 x 30 + 36 = $216.00 on one superbill.
     assert "Total charges $216.00" in superbill
 
@@ -231,9 +237,7 @@ def test_seven_lines_continue_on_a_second_cms1500_page(as_role, paper):
 def test_thirteen_diagnoses_print_on_the_cms1500_and_on_a_range_superbill(as_role, paper):
     visit = add_visit(paper, dt.date(2026, 3, 4), diagnoses=THIRTEEN, sign=False)
     Visit.objects.filter(pk=visit.pk).update(signed_at=dt.datetime(2026, 3, 4, 18, tzinfo=dt.UTC))
-    form = pdf_text(
-        get_pdf(as_role("biller"), reverse("paperwork:visit_cms1500", args=[visit.pk]))
-    )
+    form = pdf_text(get_pdf(as_role("biller"), reverse("paperwork:visit_cms1500", args=[visit.pk])))
     for code in THIRTEEN:
         assert code in form, code
     # On a superbill, 13 codes across two visits (12 + 1) are lettered A to M.
@@ -254,7 +258,11 @@ def test_injury_case_shows_on_the_superbill_and_the_cms1500(as_role, injury_visi
     assert "INSURER CLAIM NUMBER PIP-2026-0042" in superbill
     assert "REFERRING NPI 1245319599" in superbill
     form = pdf_text(
-        get_pdf(as_role("biller"), reverse("paperwork:visit_cms1500", args=[injury_visit.pk]), mode="data-only")
+        get_pdf(
+            as_role("biller"),
+            reverse("paperwork:visit_cms1500", args=[injury_visit.pk]),
+            mode="data-only",
+        )
     )
     assert "SAFE ROADS AUTO" in form
     assert "Y4 PIP-2026-0042" in form  # 11b: property & casualty claim number
@@ -263,7 +271,9 @@ def test_injury_case_shows_on_the_superbill_and_the_cms1500(as_role, injury_visi
 
 
 def test_secondary_coverage_with_another_subscriber(as_role, paper):
-    second = Payer.objects.create(practice=paper["practice"], name="Cascade Mutual", payer_id="CAS01")
+    second = Payer.objects.create(
+        practice=paper["practice"], name="Cascade Mutual", payer_id="CAS01"
+    )
     coverage = Coverage.objects.create(
         practice=paper["practice"], client=paper["client"], payer=second, priority=2,
         member_id="CAS-55-0001", relationship=Relationship.SPOUSE,
@@ -271,7 +281,9 @@ def test_secondary_coverage_with_another_subscriber(as_role, paper):
         subscriber_date_of_birth=dt.date(1983, 7, 1),
     )  # fmt: skip
     visit = add_visit(paper, dt.date(2026, 3, 4), coverage=coverage)
-    text = pdf_text(get_pdf(as_role("biller"), reverse("paperwork:visit_superbill", args=[visit.pk])))
+    text = pdf_text(
+        get_pdf(as_role("biller"), reverse("paperwork:visit_superbill", args=[visit.pk]))
+    )
     assert "Cascade Mutual (secondary)" in text
     assert "INSURED Riley Example (spouse of the client)" in text
     assert "CAS-55-0001" in text
@@ -293,7 +305,9 @@ def test_long_names_are_printed_whole_on_the_superbill(as_role, paper):
         practice=paper["practice"], client=client, payer=paper["payer"], member_id="LONG-1"
     )
     visit = add_visit(paper, dt.date(2026, 3, 4), client=client, coverage=coverage)
-    text = pdf_text(get_pdf(as_role("biller"), reverse("paperwork:visit_superbill", args=[visit.pk])))
+    text = pdf_text(
+        get_pdf(as_role("biller"), reverse("paperwork:visit_superbill", args=[visit.pk]))
+    )
     assert "Maximiliana-Josefina B. Vandenberghe-Oppenheimer-Castellanos" in text.replace("- ", "-")
     assert "Extraordinarily Long Boulevard" in text
 

@@ -1,0 +1,102 @@
+"""Monthly superbill batches: run inline in tests (settings.KNEAD_PAPERWORK_INLINE)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from knead.audit.models import Action, AuditEvent
+from knead.clients.models import Client, Coverage
+from knead.paperwork.models import BatchJob, JobStatus
+
+from .conftest import add_visit, pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def march(paper) -> dict:
+    """Jordan: 2 signed March visits. Sam: 1 signed, 1 unsigned. One April visit (not in March)."""
+    sam = Client.objects.create(
+        practice=paper["practice"], first_name="Sam", last_name="Sample",
+        date_of_birth=dt.date(1990, 1, 1),
+    )  # fmt: skip
+    coverage = Coverage.objects.create(
+        practice=paper["practice"], client=sam, payer=paper["payer"], member_id="SAM-1"
+    )
+    add_visit(paper, dt.date(2026, 3, 2))
+    add_visit(paper, dt.date(2026, 3, 16))
+    add_visit(paper, dt.date(2026, 3, 3), client=sam, coverage=coverage)
+    unsigned = add_visit(paper, dt.date(2026, 3, 10), client=sam, coverage=coverage, sign=False)
+    add_visit(paper, dt.date(2026, 4, 1))
+    return {"sam": sam, "unsigned": unsigned}
+
+
+def test_a_month_gives_one_superbill_per_client_and_lists_the_blocked(as_role, paper, march):
+    client = as_role("biller")
+    response = client.post(reverse("paperwork:batches"), {"month": "2026-03"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("paperwork:batch", args=["2026-03"])
+    job = BatchJob.objects.get()
+    assert (job.status, job.total, job.done, job.issued, job.visits) == (JobStatus.DONE, 2, 2, 1, 4)
+    assert [p["client"] for p in job.problems] == ["Sam Sample"]
+    page = client.get(response["Location"]).content.decode()
+    assert 'value="100"' in page and "1 superbill issued, 1 blocked" in page
+    assert reverse("visits:detail", args=[march["unsigned"].pk]) in page  # "Sign the note"
+    assert "hx-get" not in page  # finished: no more polling
+
+    download = client.get(reverse("paperwork:batch_download", args=["2026-03"]))
+    assert download["Content-Type"] == "application/zip"
+    assert download["Cache-Control"] == "no-store"
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    names = sorted(archive.namelist())
+    assert names[0] == "BLOCKED.txt"
+    assert names[1].startswith("superbill-Example-Jordan-C") and len(names) == 2
+    text = pdf_text(archive.read(names[1]))
+    # March only: 03/02 and 03/16, 2 x $120.00, each visit's note after the superbill.
+    assert "03/02/2026 11 97124" in text and "03/16/2026 11 97124" in text
+    assert "04/01/2026" not in text
+    assert "Total charges $240.00" in text
+    assert text.count("SOAP Note (signed)") == 2
+    assert "Sam Sample" in archive.read("BLOCKED.txt").decode()
+    assert AuditEvent.objects.filter(
+        action=Action.EXPORT, object_type="paperwork.batchjob", object_id=str(job.pk)
+    ).exists()
+
+
+def test_progress_fragment_polls_while_the_job_runs(as_role, paper):
+    job = BatchJob.objects.create(
+        practice=paper["practice"], month=dt.date(2026, 3, 1), status=JobStatus.RUNNING,
+        total=8, done=2,
+    )  # fmt: skip
+    fragment = as_role("owner").get(reverse("paperwork:batch_progress", args=["2026-03"]))
+    html = fragment.content.decode()
+    assert 'hx-trigger="every 1s"' in html
+    assert 'value="25"' in html  # 2 of 8
+    assert "2 of 8 clients" in html
+    assert job.percent == 25
+
+
+def test_a_month_without_visits_finishes_with_nothing_to_download(as_role, paper):
+    client = as_role("owner")
+    client.post(reverse("paperwork:batches"), {"month": "2026-01"})
+    job = BatchJob.objects.get()
+    assert (job.status, job.total, job.issued) == (JobStatus.DONE, 0, 0)
+    page = client.get(reverse("paperwork:batch", args=["2026-01"])).content.decode()
+    assert "0 superbills issued" in page
+    assert "Download the ZIP" not in page
+
+
+def test_another_practices_batch_is_not_found(as_role, paper, march, other_records):
+    from ..conftest import signed_in
+
+    as_role("owner").post(reverse("paperwork:batches"), {"month": "2026-03"})
+    other = signed_in(other_records["owner"])
+    for name in ("paperwork:batch", "paperwork:batch_progress", "paperwork:batch_download"):
+        response = other.get(reverse(name, args=["2026-03"]))
+        assert response.status_code == 404, name
+        assert b"Jordan" not in response.content
