@@ -21,6 +21,15 @@ class TaxIdKind(models.TextChoices):
     SSN = "SSN", "SSN (sole proprietor)"
 
 
+def clean_tax_id(record: Practice | Provider) -> None:
+    """Check an optional EIN/SSN against its kind, reporting on the ``tax_id`` field."""
+    if record.tax_id:
+        try:
+            validate_ein_or_ssn(record.tax_id_kind, record.tax_id)
+        except ValidationError as error:
+            raise ValidationError({"tax_id": error.messages}) from None
+
+
 class Practice(Tracked, Address):
     name = models.CharField(max_length=60)
     npi = models.CharField(
@@ -44,11 +53,7 @@ class Practice(Tracked, Address):
         return self.name
 
     def clean(self) -> None:
-        if self.tax_id:
-            try:
-                validate_ein_or_ssn(self.tax_id_kind, self.tax_id)
-            except ValidationError as error:
-                raise ValidationError({"tax_id": error.messages}) from None
+        clean_tax_id(self)
 
 
 class Role(models.TextChoices):
@@ -123,11 +128,7 @@ class Provider(PracticeScoped):
         return reverse("practice:provider", args=[self.pk])
 
     def clean(self) -> None:
-        if self.tax_id:
-            try:
-                validate_ein_or_ssn(self.tax_id_kind, self.tax_id)
-            except ValidationError as error:
-                raise ValidationError({"tax_id": error.messages}) from None
+        clean_tax_id(self)
 
 
 class PayerKind(models.TextChoices):
