@@ -79,16 +79,16 @@ def test_every_role_can_print_a_visits_paperwork(as_role, paper, role):
 
 
 @pytest.mark.parametrize(
-    ("role", "batch", "settings"),
+    ("role", "batch", "offsets"),
     [("owner", 200, 200), ("therapist", 403, 403), ("front_desk", 200, 403), ("biller", 200, 200)],
 )
-def test_batches_and_printer_settings_are_for_the_office(as_role, paper, role, batch, settings):
+def test_batches_and_printer_settings_are_for_the_office(as_role, paper, role, batch, offsets):
     client = as_role(role)
     assert client.get(reverse("paperwork:batches")).status_code == batch
     assert client.post(reverse("paperwork:batches"), {"month": "2026-03"}).status_code in (
         (302,) if batch == 200 else (403,)
     )
-    assert client.get(reverse("paperwork:print_settings")).status_code == settings
+    assert client.get(reverse("paperwork:print_settings")).status_code == offsets
     home = client.get(reverse("dashboard:home")).content.decode()
     assert (reverse("paperwork:batches") in home) is (batch == 200)  # the nav link
 
