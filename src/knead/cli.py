@@ -16,16 +16,18 @@ from knead import __version__, commands
 from knead.commands.app import PASSTHROUGH, run_passthrough
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or only for ``only`` when a module of that name adds it
+    (so ``knead x12 …`` starts without importing the other commands)."""
     parser = argparse.ArgumentParser(
         prog="knead",
         description="Knead: insurance billing and clinical documentation for massage therapists.",
     )
     parser.add_argument("--version", action="version", version=f"knead {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
-        module.register(subparsers)
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    for name in [only] if only in names else names:
+        importlib.import_module(f"{commands.__name__}.{name}").register(subparsers)
     return parser
 
 
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         and not (argv[0] != "manage" and argv[1:2] in (["-h"], ["--help"]))
     ):
         return run_passthrough(argv)
-    parser = build_parser()
+    parser = build_parser(only=argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
