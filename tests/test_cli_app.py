@@ -12,7 +12,7 @@ def knead(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "KNEAD_HTTPS", "DEBUG"}
+        if k not in {"DJANGO_SETTINGS_MODULE", "KNEAD_HTTPS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     return subprocess.run(
         [sys.executable, "-m", "knead.cli", *args],
