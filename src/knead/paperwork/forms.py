@@ -62,8 +62,13 @@ class PaymentForm(forms.Form):
 class RangeForm(PaymentForm):
     start = forms.DateField(label="From", widget=_DATE)
     end = forms.DateField(label="To", widget=_DATE)
+    signed_only = forms.BooleanField(
+        label="Leave out visits whose note is not signed yet",
+        required=False,
+        help_text="They can go on a later superbill once signed.",
+    )
 
-    field_order = ["start", "end", "paid", "amount", "method"]
+    field_order = ["start", "end", "signed_only", "paid", "amount", "method"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -160,6 +165,20 @@ class CallAnswersForm(forms.Form):
         label="Pre-authorization needed?", choices=_ANSWER, required=False
     )
     notes = forms.CharField(label="What was said", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, coverage: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            on_file = getattr(coverage, name, None) if name not in ("notes",) else None
+            if on_file in (None, ""):
+                continue
+            if isinstance(field, forms.ChoiceField):
+                labels = dict(Tristate.choices)
+                field.choices = [("", f"No change (on file: {labels.get(on_file, on_file)})")] + [
+                    choice for choice in field.choices if choice[0]
+                ]
+            else:
+                field.widget.attrs["placeholder"] = f"on file: {on_file}"
 
     def answers(self) -> CallAnswers:
         data = self.cleaned_data

@@ -504,9 +504,14 @@ def appeal_pdf(visit: Visit, text: str) -> bytes:
     return render_letter(text, letterhead=letterhead, title="Appeal")
 
 
-def client_visits(client: Client, start: dt.date, end: dt.date) -> list[Visit]:
-    """The client's visits in a date range, oldest first."""
+def client_visits(
+    client: Client, start: dt.date, end: dt.date, *, signed_only: bool = False
+) -> list[Visit]:
+    """The client's visits in a date range (only those with a signed note, if asked), oldest
+    first."""
     visits = Visit.objects.for_practice(client.practice).filter(
         client=client, date__gte=start, date__lte=end
     )
+    if signed_only:
+        visits = visits.filter(signed_at__isnull=False)
     return sorted(visits_for_paperwork(visits), key=lambda v: (v.date, v.pk))

@@ -7,10 +7,10 @@ MONTH = r"(?P<month>\d{4}-\d{2})"
 
 app_name = "paperwork"
 urlpatterns = [
-    path("", views.batches, name="batches"),
-    re_path(rf"^batches/{MONTH}/$", views.batch, name="batch"),
-    re_path(rf"^batches/{MONTH}/progress/$", views.batch_progress, name="batch_progress"),
-    re_path(rf"^batches/{MONTH}/download/$", views.batch_download, name="batch_download"),
+    path("", views.batches, name="months"),
+    re_path(rf"^superbills/{MONTH}/$", views.batch, name="month"),
+    re_path(rf"^superbills/{MONTH}/progress/$", views.batch_progress, name="month_progress"),
+    re_path(rf"^superbills/{MONTH}/download/$", views.batch_download, name="month_download"),
     path("print-settings/", views.print_settings, name="print_settings"),
     path("visits/<int:pk>/", views.visit_paperwork, name="visit"),
     path("visits/<int:pk>/superbill/", views.visit_superbill, name="visit_superbill"),

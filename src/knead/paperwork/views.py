@@ -203,12 +203,14 @@ def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
     start, end = _default_range(client)
     form = RangeForm(request.GET or None, initial={"start": start, "end": end, "paid": "full"})
+    signed_only = False
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        signed_only = form.cleaned_data["signed_only"]
         payments_args = {"total_paid": form.total_paid(), "method": form.payment_method()}
     else:
         payments_args = {}
-    visits = services.client_visits(client, start, end)
+    visits = services.client_visits(client, start, end, signed_only=signed_only)
     check = (
         services.check_superbill(
             visits, issued_on=_today(), payments=services.payments_for(visits, **payments_args)
@@ -241,9 +243,11 @@ def _range_visits(request: HttpRequest, client: Client) -> tuple[list[Visit], Ra
     form = RangeForm(request.GET)
     if not form.is_valid():
         raise Http404("Choose a valid date range.")
-    return services.client_visits(
-        client, form.cleaned_data["start"], form.cleaned_data["end"]
-    ), form
+    data = form.cleaned_data
+    visits = services.client_visits(
+        client, data["start"], data["end"], signed_only=data["signed_only"]
+    )
+    return visits, form
 
 
 @requires("paperwork.print")
@@ -303,7 +307,7 @@ def coverage_kit(request: HttpRequest, pk: int) -> HttpResponse:
 def coverage_answers(request: HttpRequest, pk: int) -> HttpResponse:
     """Type the insurer's answers from the kit's call script back into the coverage."""
     coverage = _coverage(request, pk)
-    form = CallAnswersForm(request.POST or None)
+    form = CallAnswersForm(request.POST or None, coverage=coverage)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_call_answers(coverage, form.answers(), request=request)
@@ -338,7 +342,7 @@ def batches(request: HttpRequest) -> HttpResponse:
         month = form.cleaned_data["month"]
         job = start_batch(request.practice, month, user=request.user, issued_on=today)
         record(request, Action.CREATE, job)
-        return redirect("paperwork:batch", month=f"{month:%Y-%m}")
+        return redirect("paperwork:month", month=f"{month:%Y-%m}")
     record(request, Action.LIST, object_type="paperwork.batchjob")
     return render(
         request,

@@ -84,13 +84,13 @@ def test_every_role_can_print_a_visits_paperwork(as_role, paper, role):
 )
 def test_batches_and_printer_settings_are_for_the_office(as_role, paper, role, batch, offsets):
     client = as_role(role)
-    assert client.get(reverse("paperwork:batches")).status_code == batch
-    assert client.post(reverse("paperwork:batches"), {"month": "2026-03"}).status_code in (
+    assert client.get(reverse("paperwork:months")).status_code == batch
+    assert client.post(reverse("paperwork:months"), {"month": "2026-03"}).status_code in (
         (302,) if batch == 200 else (403,)
     )
     assert client.get(reverse("paperwork:print_settings")).status_code == offsets
     home = client.get(reverse("dashboard:home")).content.decode()
-    assert (reverse("paperwork:batches") in home) is (batch == 200)  # the nav link
+    assert (reverse("paperwork:months") in home) is (batch == 200)  # the nav link
 
 
 def test_printer_offsets_persist_and_are_audited(as_role, paper):

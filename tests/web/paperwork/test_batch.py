@@ -38,9 +38,9 @@ def march(paper) -> dict:
 
 def test_a_month_gives_one_superbill_per_client_and_lists_the_blocked(as_role, paper, march):
     client = as_role("biller")
-    response = client.post(reverse("paperwork:batches"), {"month": "2026-03"})
+    response = client.post(reverse("paperwork:months"), {"month": "2026-03"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("paperwork:batch", args=["2026-03"])
+    assert response["Location"] == reverse("paperwork:month", args=["2026-03"])
     job = BatchJob.objects.get()
     assert (job.status, job.total, job.done, job.issued, job.visits) == (JobStatus.DONE, 2, 2, 1, 4)
     assert [p["client"] for p in job.problems] == ["Sam Sample"]
@@ -49,7 +49,7 @@ def test_a_month_gives_one_superbill_per_client_and_lists_the_blocked(as_role, p
     assert reverse("visits:detail", args=[march["unsigned"].pk]) in page  # "Sign the note"
     assert "hx-get" not in page  # finished: no more polling
 
-    download = client.get(reverse("paperwork:batch_download", args=["2026-03"]))
+    download = client.get(reverse("paperwork:month_download", args=["2026-03"]))
     assert download["Content-Type"] == "application/zip"
     assert download["Cache-Control"] == "no-store"
     archive = zipfile.ZipFile(io.BytesIO(download.content))
@@ -73,7 +73,7 @@ def test_progress_fragment_polls_while_the_job_runs(as_role, paper):
         practice=paper["practice"], month=dt.date(2026, 3, 1), status=JobStatus.RUNNING,
         total=8, done=2,
     )  # fmt: skip
-    fragment = as_role("owner").get(reverse("paperwork:batch_progress", args=["2026-03"]))
+    fragment = as_role("owner").get(reverse("paperwork:month_progress", args=["2026-03"]))
     html = fragment.content.decode()
     assert 'hx-trigger="every 1s"' in html
     assert 'value="25"' in html  # 2 of 8
@@ -83,10 +83,10 @@ def test_progress_fragment_polls_while_the_job_runs(as_role, paper):
 
 def test_a_month_without_visits_finishes_with_nothing_to_download(as_role, paper):
     client = as_role("owner")
-    client.post(reverse("paperwork:batches"), {"month": "2026-01"})
+    client.post(reverse("paperwork:months"), {"month": "2026-01"})
     job = BatchJob.objects.get()
     assert (job.status, job.total, job.issued) == (JobStatus.DONE, 0, 0)
-    page = client.get(reverse("paperwork:batch", args=["2026-01"])).content.decode()
+    page = client.get(reverse("paperwork:month", args=["2026-01"])).content.decode()
     assert "0 superbills issued" in page
     assert "Download the ZIP" not in page
 
@@ -94,9 +94,9 @@ def test_a_month_without_visits_finishes_with_nothing_to_download(as_role, paper
 def test_another_practices_batch_is_not_found(as_role, paper, march, other_records):
     from ..conftest import signed_in
 
-    as_role("owner").post(reverse("paperwork:batches"), {"month": "2026-03"})
+    as_role("owner").post(reverse("paperwork:months"), {"month": "2026-03"})
     other = signed_in(other_records["owner"])
-    for name in ("paperwork:batch", "paperwork:batch_progress", "paperwork:batch_download"):
+    for name in ("paperwork:month", "paperwork:month_progress", "paperwork:month_download"):
         response = other.get(reverse(name, args=["2026-03"]))
         assert response.status_code == 404, name
         assert b"Jordan" not in response.content

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from knead.practice.models import Provider
 
-from .conftest import add_visit
+from .conftest import add_visit, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +79,15 @@ def test_warnings_do_not_block(as_role, paper):
     response = client.get(reverse("paperwork:visit_superbill", args=[visit.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+
+
+def test_a_range_can_leave_out_unsigned_visits(as_role, paper):
+    add_visit(paper, dt.date(2026, 3, 2))
+    add_visit(paper, dt.date(2026, 3, 9), sign=False)
+    url = reverse("paperwork:client_superbill", args=[paper["client"].pk])
+    params = {"start": "2026-03-01", "end": "2026-03-31", "signed_only": "on"}
+    response = as_role("biller").get(url, params)
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert "03/02/2026 11 97124" in text and "03/09/2026" not in text
+    assert "Total charges $120.00" in text

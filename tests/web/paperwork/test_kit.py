@@ -105,3 +105,11 @@ def test_call_answers_that_contradict_each_other_save_nothing(as_role, paper):
     assert coverage.deductible == Decimal("500.00")
     assert not VerificationCall.objects.filter(coverage=coverage).exists()
     assert Coverage.objects.get(pk=coverage.pk).deductible_met == Decimal("500.00")
+
+
+def test_call_answers_form_shows_what_is_on_file(as_role, paper):
+    url = reverse("paperwork:coverage_answers", args=[paper["coverage"].pk])
+    html = as_role("biller").get(url).content.decode()
+    assert 'placeholder="on file: 500.00"' in html  # the deductible
+    assert 'placeholder="on file: 20"' in html  # visits per year
+    assert "No change (on file: Yes)" in html  # massage covered
