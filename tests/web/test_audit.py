@@ -79,7 +79,7 @@ def test_only_owners_view_the_audit_trail(as_role, records, role, status):
     assert as_role(role).get(reverse("audit:log")).status_code == status
 
 
-def test_sign_in_success_and_failure_are_logged(client, users):
+def test_sign_in_success_and_failure_are_logged(client, users, practice):
     client.post(reverse("accounts:login"), {"username": "owner_a", "password": "wrong-password"})
     client.post(
         reverse("accounts:login"),

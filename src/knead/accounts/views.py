@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from knead.accounts import throttle
 from knead.audit.models import Action
 from knead.audit.services import client_ip, record
+from knead.practice.models import Membership
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -43,7 +44,12 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
-        record(self.request, Action.LOGIN, user=form.get_user())
+        user = form.get_user()
+        # A sign-in shows in the audit trail of every practice the user works for.
+        for membership in Membership.objects.filter(user=user, is_active=True).select_related(
+            "practice"
+        ):
+            record(self.request, Action.LOGIN, user=user, practice=membership.practice)
         return response
 
 
