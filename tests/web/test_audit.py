@@ -89,3 +89,4 @@ def test_sign_in_success_and_failure_are_logged(client, users, practice):
         Action.LOGIN_FAILED,
         Action.LOGIN,
     ]
+    assert AuditEvent.objects.get(action=Action.LOGIN).practice == practice
