@@ -567,3 +567,55 @@ def test_wa_lni_needs_authorization_after_6_visits():
     findings = run(changed("workers-comp", coverage__visits_used_this_year=6))
     assert [f.rule for f in findings] == ["AUTH_MISSING"]
     assert "visit 7" in findings[0].message
+
+
+def _second_visit(name: str, date: str) -> dict:
+    """The example claim with a second visit (one 97124 line) on ``date``."""
+    data = example(name)
+    data["lines"].append(
+        {"service_date": date, "code": "97124", "modifiers": ["GP"], "minutes": 30, "units": 2,
+         "charge": "60.00", "pointers": [1]}
+    )  # fmt: skip
+    return data
+
+
+def test_every_date_of_service_must_fall_in_coverage_referral_and_authorization():
+    # The first visit (2026-10-09) is inside every range; the second is after the end date.
+    name = "referral-authorization"
+    data = _second_visit(name, "2026-10-16")
+    data["coverage"]["terminates"] = "2026-10-15"
+    findings = run(data)
+    assert [f.rule for f in findings] == ["COVERAGE_NOT_ACTIVE"]
+    assert "2026-10-16" in findings[0].message
+    data = _second_visit(name, "2026-10-16")
+    data["referral"]["expires"] = "2026-10-15"
+    assert rule_ids(data) == ["REFERRAL_EXPIRED"]
+    data = _second_visit(name, "2026-10-16")
+    data["authorization"]["ends"] = "2026-10-15"
+    assert rule_ids(data) == ["AUTH_EXPIRED"]
+
+
+def test_each_date_of_service_counts_as_one_visit_against_limits():
+    # Two visits on the claim. Referral: 10 allowed, 9 used -> visits 10 and 11, one too many.
+    # Authorization: 8 allowed, 7 used -> 8 and 9. Plan year: 20 allowed, 19 used -> 20 and 21.
+    name = "referral-authorization"
+    data = _second_visit(name, "2026-10-16")
+    assert rule_ids(data) == []  # 4 of 10, 4 of 8, 9 of 20 used: room for two visits
+    data["referral"]["visits_used"] = 9
+    assert rule_ids(data) == ["REFERRAL_VISITS_USED_UP"]
+    data = _second_visit(name, "2026-10-16")
+    data["authorization"]["visits_used"] = 7
+    assert rule_ids(data) == ["AUTH_VISITS_USED_UP"]
+    data = _second_visit(name, "2026-10-16")
+    data["coverage"]["visits_used_this_year"] = 19
+    assert rule_ids(data) == ["VISIT_LIMIT_REACHED"]
+
+
+def test_wa_lni_authorization_counts_every_visit_on_the_claim():
+    # L&I grid (billing-rules.md §11.5): visits 1-6 need no authorization. 5 used + 2 visits on
+    # this claim = visits 6 and 7, so the claim needs one.
+    data = _second_visit("workers-comp", "2026-10-16")
+    data["coverage"]["visits_used_this_year"] = 5
+    findings = run(data)
+    assert [f.rule for f in findings] == ["AUTH_MISSING"]
+    assert "visit 7" in findings[0].message

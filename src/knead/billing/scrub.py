@@ -205,7 +205,7 @@ def scrub(
     _diagnoses(claim, out)
     _lines(claim, rules, payer_rules, out, direct)
     if direct:
-        _coverage(claim, payer_rules, out, first_dos)
+        _coverage(claim, payer_rules, out, sorted({line.service_date for line in claim.lines}))
     _injury(claim, out, direct)
     _dates(claim, payer_rules, out, as_of, direct)
     if not claim.note_signed:
@@ -619,13 +619,20 @@ def _pairs(
                     )
 
 
-def _coverage(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.date) -> None:
+def _outside(dates: list[dt.date], start: dt.date | None, end: dt.date | None) -> dt.date | None:
+    """The first of ``dates`` before ``start`` or after ``end`` (either may be open), or None."""
+    return next((d for d in dates if (start and d < start) or (end and d > end)), None)
+
+
+def _coverage(claim: Claim, payer_rules: PayerRules, out: _Findings, dates: list[dt.date]) -> None:
+    """Coverage, referral and authorization checks. ``dates`` are the claim's distinct dates of
+    service, in order: every one must fall in the coverage, referral and authorization dates,
+    and each is one visit counted against their visit limits."""
     coverage = claim.coverage
     if coverage is None:
         return
-    if (coverage.effective and dos < coverage.effective) or (
-        coverage.terminates and dos > coverage.terminates
-    ):
+    dos = _outside(dates, coverage.effective, coverage.terminates)
+    if dos:
         out.add(
             "COVERAGE_NOT_ACTIVE",
             f"The visit on {dos} is outside the coverage dates "
@@ -652,14 +659,15 @@ def _coverage(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.dat
         else payer_rules.visits_per_year
     )
     used = coverage.visits_used_this_year
-    if limit is not None and used is not None and used >= limit:
+    if limit is not None and used is not None and used + len(dates) > limit:
         out.add(
             "VISIT_LIMIT_REACHED",
-            f"{used} of {limit} visits this benefit year are already used.",
+            f"{used} of {limit} visits this benefit year are already used"
+            + (f", and this claim has {len(dates)} visits." if len(dates) > 1 else "."),
             "Bill a secondary payer or the client (with a waiver where required).",
         )
-    _referral(claim, payer_rules, out, dos)
-    _authorization(claim, payer_rules, out, dos)
+    _referral(claim, payer_rules, out, dates)
+    _authorization(claim, payer_rules, out, dates)
     if claim.frequency is not ClaimFrequency.ORIGINAL and not claim.original_claim_number:
         out.add(
             "ORIGINAL_CLAIM_NUMBER_MISSING",
@@ -676,7 +684,7 @@ def _coverage(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.dat
         )
 
 
-def _referral(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.date) -> None:
+def _referral(claim: Claim, payer_rules: PayerRules, out: _Findings, dates: list[dt.date]) -> None:
     referral = claim.referral
     if referral is None:
         if payer_rules.referral_required and claim.referring_provider is None:
@@ -686,14 +694,18 @@ def _referral(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.dat
                 "Add the referring provider and referral details.",
             )
         return
-    if (referral.expires and dos > referral.expires) or (referral.issued and dos < referral.issued):
+    dos = _outside(dates, referral.issued, referral.expires)
+    if dos:
         out.add(
             "REFERRAL_EXPIRED",
             f"The visit on {dos} is outside the referral's dates "
             f"({referral.issued or '…'} to {referral.expires or '…'}).",
             "Ask the prescriber for a renewed referral.",
         )
-    if referral.visits_allowed is not None and referral.visits_used >= referral.visits_allowed:
+    if (
+        referral.visits_allowed is not None
+        and referral.visits_used + len(dates) > referral.visits_allowed
+    ):
         out.add(
             "REFERRAL_VISITS_USED_UP",
             f"The referral's {referral.visits_allowed} visits are used up.",
@@ -701,7 +713,9 @@ def _referral(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.dat
         )
 
 
-def _authorization(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: dt.date) -> None:
+def _authorization(
+    claim: Claim, payer_rules: PayerRules, out: _Findings, dates: list[dt.date]
+) -> None:
     auth = claim.authorization
     if auth is None:
         after = payer_rules.authorization_after_visits
@@ -712,22 +726,23 @@ def _authorization(claim: Claim, payer_rules: PayerRules, out: _Findings, dos: d
                 "This payer requires prior authorization, and none is on the claim.",
                 "Request authorization (or a retro-authorization) and add its number.",
             )
-        elif after is not None and used is not None and used >= after:
+        elif after is not None and used is not None and used + len(dates) > after:
             out.add(
                 "AUTH_MISSING",
-                f"This payer requires authorization after {after} visits; this is visit "
-                f"{used + 1}, and no authorization is on the claim.",
+                f"This payer requires authorization after {after} visits; this claim reaches "
+                f"visit {used + len(dates)}, and no authorization is on the claim.",
                 "Request authorization for the further visits and add its number.",
             )
         return
-    if (auth.ends and dos > auth.ends) or (auth.starts and dos < auth.starts):
+    dos = _outside(dates, auth.starts, auth.ends)
+    if dos:
         out.add(
             "AUTH_EXPIRED",
             f"The visit on {dos} is outside authorization {auth.number} "
             f"({auth.starts or '…'} to {auth.ends or '…'}).",
             "Request an extension or a new authorization.",
         )
-    if auth.visits_allowed is not None and auth.visits_used >= auth.visits_allowed:
+    if auth.visits_allowed is not None and auth.visits_used + len(dates) > auth.visits_allowed:
         out.add(
             "AUTH_VISITS_USED_UP",
             f"Authorization {auth.number}'s {auth.visits_allowed} visits are used up.",
