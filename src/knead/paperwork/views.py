@@ -349,10 +349,20 @@ def batches(request: HttpRequest) -> HttpResponse:
         "paperwork/batches.html",
         {
             "form": form,
-            "jobs": BatchJob.objects.for_practice(request.practice).defer("result")[:24],
+            "jobs": _latest_first(BatchJob.objects.for_practice(request.practice)),
             "can_settings": allowed(request, "paperwork.settings"),
         },
     )
+
+
+def _latest_first(jobs: models.QuerySet[BatchJob]) -> list[BatchJob]:
+    """Recent jobs, newest first; ``is_latest`` marks the one a month's URLs lead to."""
+    recent = list(jobs.defer("result")[:24])
+    seen: set[dt.date] = set()
+    for job in recent:
+        job.is_latest = job.month not in seen
+        seen.add(job.month)
+    return recent
 
 
 def _job(request: HttpRequest, month: str) -> BatchJob:

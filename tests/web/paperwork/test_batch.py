@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from knead.audit.models import Action, AuditEvent
 from knead.clients.models import Client, Coverage
@@ -100,3 +101,24 @@ def test_another_practices_batch_is_not_found(as_role, paper, march, other_recor
         response = other.get(reverse(name, args=["2026-03"]))
         assert response.status_code == 404, name
         assert b"Jordan" not in response.content
+
+
+def test_the_batch_list_links_each_months_latest_run(as_role, paper, march):
+    client = as_role("owner")
+    for month in ("2026-03", "2026-04", "2026-03"):
+        client.post(reverse("paperwork:months"), {"month": month})
+    html = client.get(reverse("paperwork:months")).content.decode()
+    assert html.count(reverse("paperwork:month_download", args=["2026-03"])) == 1
+    assert html.count(reverse("paperwork:month_download", args=["2026-04"])) == 1
+    assert "(earlier run)" in html
+
+
+def test_a_job_silent_for_ten_minutes_is_reported_as_stopped(as_role, paper):
+    job = BatchJob.objects.create(
+        practice=paper["practice"], month=dt.date(2026, 3, 1), status=JobStatus.RUNNING, total=5
+    )
+    eleven_minutes_ago = timezone.now() - dt.timedelta(minutes=11)
+    BatchJob.objects.filter(pk=job.pk).update(updated=eleven_minutes_ago)
+    html = as_role("owner").get(reverse("paperwork:month", args=["2026-03"])).content.decode()
+    assert "stopped without finishing" in html
+    assert "hx-get" not in html
