@@ -155,3 +155,44 @@ def test_shipped_rows_name_their_source():
         assert all("billing-rules.md" in e.source for e in edits)
     for rows in ncci.mue.values():
         assert all("billing-rules.md" in r.source for r in rows)
+
+
+def test_a_later_ptp_file_deletes_an_edit_it_republishes_with_a_deletion_date(rules_dir, tmp_path):
+    # Quarter 1 has 97140/97530 in force from 2015-01-01; quarter 2 republishes the same edit
+    # with deletion date 2026-06-30 (the last day in force). From 2026-07-01 there is no edit.
+    import_ptp_file(rules_dir.parent / "ccipra-v999r0-f1.txt", rules_dir)
+    later = tmp_path / "ccipra-v999r1-f1.txt"
+    later.write_text(
+        "Column 1\tColumn 2\t*\tEffective Date\tDeletion Date\tModifier\tRationale\n"
+        "97140\t97530\t\t20150101\t20260630\t1\tMutually exclusive procedures\n",
+        encoding="latin-1",
+    )
+    import_ptp_file(later, rules_dir)
+    ncci = load_rules(rules_dir).ncci
+    assert ncci.ptp_edit("97140", "97530", dt.date(2026, 6, 30)) is not None
+    assert ncci.ptp_edit("97140", "97530", dt.date(2026, 7, 1)) is None
+
+
+def test_a_later_ptp_file_changes_an_edits_indicator(rules_dir, tmp_path):
+    # The same edit (97140/97530 from 2015-01-01) goes from indicator 1 to 9 (does not apply).
+    import_ptp_file(rules_dir.parent / "ccipra-v999r0-f1.txt", rules_dir)
+    later = tmp_path / "ccipra-v999r1-f1.txt"
+    later.write_text(
+        "97140\t97530\t\t20150101\t*\t9\tMutually exclusive procedures\n",
+        encoding="latin-1",
+    )
+    import_ptp_file(later, rules_dir)
+    assert load_rules(rules_dir).ncci.ptp_edit("97140", "97530", dt.date(2026, 1, 1)) is None
+
+
+def test_a_duplicated_edit_in_one_ptp_file_keeps_the_row_in_force(tmp_path):
+    # Same pair and effective date twice: one row deleted 2020-12-31, one still in force.
+    source = tmp_path / "ccipra-v999r0-f2.txt"
+    source.write_text(
+        "97530\t97116\t\t20150101\t*\t1\tMutually exclusive procedures\n"
+        "97530\t97116\t\t20150101\t20201231\t1\tMutually exclusive procedures\n",
+        encoding="latin-1",
+    )
+    import_ptp_file(source, tmp_path / "rules")
+    ncci = load_rules(tmp_path / "rules").ncci
+    assert ncci.ptp_edit("97530", "97116", dt.date(2026, 1, 1)) is not None

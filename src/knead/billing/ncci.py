@@ -260,16 +260,23 @@ def mue_effective_from_name(name: str) -> dt.date | None:
 def import_ptp_file(path: Path, rules_dir: Path) -> int:
     """Merge a CMS PTP file into ``rules_dir/ptp.csv``; returns the rows read.
 
-    Rows from earlier imports stay (history by effective and deletion dates); an identical
-    row is kept once.
+    Rows from earlier imports stay (history by effective and deletion dates). An edit is a
+    column 1/column 2 pair with its effective date: a later file's row for it replaces the
+    earlier one, since CMS deletes an edit, or changes its indicator, by republishing that
+    row. Within one file a duplicated edit keeps the row still in force (billing-rules.md §1.1).
     """
     with path.open(encoding="latin-1") as handle:
         new = list(parse_cms_ptp(handle, path.name))
     target = rules_dir / "ptp.csv"
     old = read_ptp_csv(target.read_text()) if target.exists() else []
-    keep = {(e.column1, e.column2, e.effective, e.deleted, e.modifier_indicator): e for e in old}
+    keep = {(e.column1, e.column2, e.effective): e for e in old}
+    fresh: dict[tuple[str, str, dt.date], PtpEdit] = {}
     for e in new:
-        keep[(e.column1, e.column2, e.effective, e.deleted, e.modifier_indicator)] = e
+        key = (e.column1, e.column2, e.effective)
+        seen = fresh.get(key)
+        if seen is None or (seen.deleted is not None and (e.deleted or dt.date.max) > seen.deleted):
+            fresh[key] = e
+    keep.update(fresh)
     rules_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(write_ptp_csv(keep.values()))
     return len(new)
