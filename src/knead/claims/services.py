@@ -212,7 +212,13 @@ def core_claim(claim: Claim) -> core.Claim:
     lines = list(claim.lines.select_related("visit").all())
     if not lines:
         raise BillingRefused("The claim has no service lines.")
-    base = claim_for_visit(lines[0].visit, claim_id=claim.claim_id)
+    visit = lines[0].visit
+    if claim.coverage_id and claim.coverage_id != visit.coverage_id:
+        # A secondary claim bills the visit to another coverage than the one on the visit
+        # (in memory only: the signed visit is never saved here).
+        visit.coverage = claim.coverage
+        visit.case = None
+    base = claim_for_visit(visit, claim_id=claim.claim_id)
     coverage = base.coverage
     if coverage is not None and claim.other_payers:
         others = tuple(
