@@ -170,6 +170,12 @@ def check_superbill(
     if not visits:
         raise PaperworkError("There is no visit in this date range.")
     claims = tuple(superbill_claim(v, payments[v.pk]) for v in visits)
+    if len({claim.billing_provider.npi for claim in claims}) > 1:
+        raise PaperworkError(
+            "These visits are billed under different therapists' NPIs (the practice has no "
+            "group NPI), and one superbill has one billing provider: narrow the range, or issue "
+            "each visit's superbill from its own paperwork page."
+        )
     superbill = Superbill(claims, issued_on=issued_on, number=superbill_number(visits))
     by_claim = {claim.id: visit for claim, visit in zip(claims, visits, strict=True)}
     rules = rules_for_practice(visits[0].practice)
@@ -289,7 +295,15 @@ def cms1500_pdf(
         raise PaperworkError("There is no visit to put on a CMS-1500.")
     mode_billing = BillingMode.SUPERBILL if for_client else BillingMode.DIRECT
     claims = [claim_for_visit(v, billing_mode=mode_billing) for v in visits]
-    offset = print_offset(visits[0].practice) if mode is FormMode.DATA_ONLY else PrintOffset()
+    return claims_cms1500_pdf(claims, visits[0].practice, mode=mode, signed_on=signed_on)
+
+
+def claims_cms1500_pdf(
+    claims: Sequence[Claim], practice: Any, *, mode: FormMode, signed_on: dt.date
+) -> bytes:
+    """The CMS-1500s of core claims (e.g. a claim record's, with its frequency and COB), printed
+    with the practice's offsets in data-only mode."""
+    offset = print_offset(practice) if mode is FormMode.DATA_ONLY else PrintOffset()
     return render_claims(claims, mode=mode, offset=offset, signed_on=signed_on)
 
 

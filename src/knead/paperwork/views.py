@@ -66,6 +66,16 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
     return get_object_or_404(visits, pk=pk)
 
 
+def _check(
+    visits: list[Visit], payments: dict[int, services.Payment]
+) -> tuple[services.SuperbillCheck | None, str]:
+    """The superbill check, or why no superbill can be made of these visits at all."""
+    try:
+        return services.check_superbill(visits, issued_on=_today(), payments=payments), ""
+    except ValueError as error:
+        return None, str(error)
+
+
 def _blocked(request: HttpRequest, check: services.SuperbillCheck, back: str) -> HttpResponse:
     return render(request, "paperwork/blocked.html", {"check": check, "back": back}, status=409)
 
@@ -77,9 +87,7 @@ def _blocked(request: HttpRequest, check: services.SuperbillCheck, back: str) ->
 def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk)
     payment_form = PaymentForm(initial={"paid": "full"})
-    check = services.check_superbill(
-        [visit], issued_on=_today(), payments=services.payments_for([visit])
-    )
+    check, refusal = _check([visit], services.payments_for([visit]))
     record(request, Action.VIEW, visit, detail="paperwork")
     return render(
         request,
@@ -87,6 +95,7 @@ def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "visit": visit,
             "check": check,
+            "refusal": refusal,
             "payment_form": payment_form,
             "cms_form": Cms1500Form(),
             "charge": services.visit_charge(visit),
@@ -107,11 +116,14 @@ def visit_superbill(request: HttpRequest, pk: int) -> HttpResponse:
         if request.GET and form.is_valid()
         else services.payments_for([visit])
     )
-    check = services.check_superbill([visit], issued_on=_today(), payments=payments)
     try:
+        check = services.check_superbill([visit], issued_on=_today(), payments=payments)
         data = services.superbill_packet(check)
     except SuperbillBlocked:
         return _blocked(request, check, back=visit.get_absolute_url())
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("paperwork:visit", pk=pk)
     return pdf_response(
         request, data, name=f"superbill-{claim_id_for_visit(visit)}", obj=visit, what="superbill"
     )
@@ -122,7 +134,7 @@ def visit_soap_note(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk)
     try:
         data = services.soap_note_pdf(visit)
-    except services.PaperworkError as error:
+    except ValueError as error:
         messages.error(request, str(error))
         return redirect("paperwork:visit", pk=pk)
     return pdf_response(
@@ -211,12 +223,8 @@ def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         payments_args = {}
     visits = services.client_visits(client, start, end, signed_only=signed_only)
-    check = (
-        services.check_superbill(
-            visits, issued_on=_today(), payments=services.payments_for(visits, **payments_args)
-        )
-        if visits
-        else None
+    check, refusal = (
+        _check(visits, services.payments_for(visits, **payments_args)) if visits else (None, "")
     )
     coverages = list(client.coverages.filter(deleted_at__isnull=True).select_related("payer"))
     latest = Visit.objects.for_practice(request.practice).filter(client=client).first()
@@ -231,7 +239,7 @@ def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
             "end": end,
             "visits": visits,
             "check": check,
-            "query": request.GET.urlencode(),
+            "refusal": refusal,
             "coverages": coverages,
             "latest": latest,
             "cms_form": Cms1500Form(),
@@ -261,11 +269,14 @@ def client_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     payments = services.payments_for(
         visits, total_paid=form.total_paid(), method=form.payment_method()
     )
-    check = services.check_superbill(visits, issued_on=_today(), payments=payments)
     try:
+        check = services.check_superbill(visits, issued_on=_today(), payments=payments)
         data = services.superbill_packet(check)
     except SuperbillBlocked:
         return _blocked(request, check, back=back)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(back)
     return pdf_response(
         request,
         data,

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from knead.practice.models import Provider
+from knead.visits.models import Visit
 
 from .conftest import add_visit, pdf_text
 
@@ -91,3 +92,28 @@ def test_a_range_can_leave_out_unsigned_visits(as_role, paper):
     text = pdf_text(response.content)
     assert "03/02/2026 11 97124" in text and "03/09/2026" not in text
     assert "Total charges $120.00" in text
+
+
+def test_a_solo_practice_range_with_two_therapists_is_explained_not_crashed(as_role, paper):
+    practice = paper["practice"]
+    practice.npi = ""  # no group NPI: each therapist bills under their own NPI
+    practice.save()
+    Provider.objects.filter(pk=paper["provider"].pk).update(tax_id="91-1234567")
+    add_visit(paper, dt.date(2026, 3, 2))
+    second = Provider.objects.create(
+        practice=practice, first_name="Bo", last_name="Lind", npi="1003000126",
+        licence_state="WA", licence_number="MA2", tax_id="91-7654321",
+    )  # fmt: skip
+    visit = add_visit(paper, dt.date(2026, 3, 9))
+    Visit.objects.filter(pk=visit.pk).update(provider=second)
+    client = as_role("biller")
+    page = client.get(reverse("paperwork:client", args=[paper["client"].pk])).content.decode()
+    assert "billed under different therapists&#x27; NPIs" in page
+    url = reverse("paperwork:client_superbill", args=[paper["client"].pk])
+    response = client.get(url, {"start": "2026-03-01", "end": "2026-03-31"}, follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    assert "one superbill has one billing provider" in response.content.decode()
+    # Each visit on its own still works.
+    single = client.get(reverse("paperwork:visit_superbill", args=[visit.pk]))
+    assert single["Content-Type"] == "application/pdf"
+    assert "BILLING NPI 1003000126" in pdf_text(single.content)
