@@ -136,7 +136,7 @@ def start_import(
 def _post_in_thread(pk: int, parsed: Any, user: Any) -> None:
     try:
         _post_safely(Remittance.objects.get(pk=pk), parsed, user)
-    except Exception:  # noqa: BLE001, S110 - the job record already says why it stopped
+    except Exception:
         pass
     finally:
         connection.close()
