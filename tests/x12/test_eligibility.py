@@ -85,3 +85,30 @@ def test_cli_271_json(capsys):
     assert subscriber["active"] is True
     assert subscriber["benefits"]["AE"]["coinsurance"] == "0.20"
     assert subscriber["benefits"]["30"]["deductible_remaining"] == "320.00"
+
+
+def test_271_plan_is_active_when_30_comes_in_a_list_of_service_types():
+    # EB*1 (active coverage) for EB03 = 30^1^AE: a repetition list that includes 30 (health
+    # benefit plan coverage) says the plan is active, as a lone 30 does.
+    text = (
+        "ISA*00*          *00*          *ZZ*PVH01          *ZZ*ALDERSUB       *261101*0800*^*"
+        "00501*000000001*0*P*:~\n"
+        "GS*HB*PVH01*ALDERSUB*20261101*0800*1*X*005010X279A1~\n"
+        "ST*271*0001*005010X279A1~\n"
+        "BHT*0022*11*INQ0001*20261101*0800~\n"
+        "HL*1**20*1~\n"
+        "NM1*PR*2*PINE VALLEY HEALTH*****PI*PVH01~\n"
+        "HL*2*1*21*1~\n"
+        "NM1*1P*2*ALDER STREET BODYWORK LLC*****XX*1245319599~\n"
+        "HL*3*2*22*0~\n"
+        "TRN*2*INQ0001*1834567890~\n"
+        "NM1*IL*1*QUILL*HARPER****MI*PVH-100200~\n"
+        "EB*1*IND*30^1^AE**PPO~\n"
+        "SE*11*0001~\n"
+        "GE*1*1~\n"
+        "IEA*1*000000001~\n"
+    )
+    (response,) = read_271(text).responses
+    assert response.active is True
+    assert {b.service_type: b.active for b in response.benefits} == {
+        "30": True, "1": True, "AE": True}

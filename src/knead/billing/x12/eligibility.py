@@ -235,7 +235,8 @@ def _benefit(sub: _Subscriber, seg: list[str], position: int,
         auth = element(seg, 11)
         if auth in ("Y", "N"):
             target.offer("authorization_required", auth == "Y", rank)
-    if types == ["30"] and (code in _ACTIVE or code in _INACTIVE):
+    # Payers often answer 30 within a list (EB03 30^1^33^AE …); it still speaks for the plan.
+    if "30" in types and (code in _ACTIVE or code in _INACTIVE):
         sub.active = (code in _ACTIVE) or bool(sub.active)
     return targets
 
