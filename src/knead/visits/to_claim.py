@@ -56,6 +56,9 @@ _CREDENTIALING = {
 # Auto PIP and workers' comp carriers pay any licensed provider: there is no network to join.
 _NO_NETWORK = {PayerKind.AUTO, PayerKind.WORKERS_COMP}
 _TITLES = re.compile(r"^(dr\.?|doctor)\s+", re.IGNORECASE)
+_CREDENTIALS = re.compile(
+    r",?\s+(MD|DO|DC|ND|NP|ARNP|PA-C|PA|DPM|PT|DPT|LAC|L\.AC\.)\.?\s*$", re.IGNORECASE
+)
 
 
 def claim_id_for_visit(visit: Visit) -> str:
@@ -271,13 +274,20 @@ def _injury(case: Case | None) -> core.InjuryCase | None:
 def _referring(referral: ReferralRecord | None) -> core.ReferringProvider | None:
     if referral is None:
         return None
-    parts = _TITLES.sub("", referral.prescriber_name).split()
-    first, last = (
-        (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", referral.prescriber_name)
-    )
-    return core.ReferringProvider(
-        name=core.PersonName(last=last, first=first), npi=referral.prescriber_npi
-    )
+    name, credentials = split_prescriber(referral.prescriber_name)
+    return core.ReferringProvider(name=name, npi=referral.prescriber_npi, credentials=credentials)
+
+
+def split_prescriber(full_name: str) -> tuple[core.PersonName, str | None]:
+    """``Dr. Catherine Francis MD`` → (first Catherine, last Francis), credentials ``MD``."""
+    text = _TITLES.sub("", full_name.strip())
+    credentials = []
+    while (match := _CREDENTIALS.search(text)) and match.start() > 0:
+        credentials.insert(0, match.group(1).upper())
+        text = text[: match.start()]
+    parts = text.replace(",", " ").split()
+    first, last = (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", text.strip())
+    return core.PersonName(last=last, first=first), ", ".join(credentials) or None
 
 
 def _referral(visit: Visit) -> core.Referral | None:
