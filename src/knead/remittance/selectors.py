@@ -17,6 +17,12 @@ from knead.remittance.models import ClientPayment, Posting, PostingKind, WorkIte
 from knead.visits.models import Visit
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal | None) -> Decimal:
+    """A database sum as money: SQLite returns decimal sums with float noise (835.840000000000)."""
+    return (value or ZERO).quantize(CENT)
 # Claims that are (or were) with a payer and may still be owed: A/R.
 IN_AR = [ClaimStatus.SUBMITTED, ClaimStatus.ACCEPTED, ClaimStatus.REJECTED, ClaimStatus.PAID,
          ClaimStatus.PARTIAL, ClaimStatus.DENIED, ClaimStatus.APPEALED]
@@ -95,8 +101,8 @@ def client_ledger(practice: Any, client: Any) -> Ledger:
                                           client_paid=payment.amount))
         ledger.client_paid += payment.amount
     ledger.entries.sort(key=lambda e: e.day)
-    ledger.insurance_balance = claims.filter(status__in=IN_AR).aggregate(
-        total=Sum("balance"))["total"] or ZERO
+    ledger.insurance_balance = cents(claims.filter(status__in=IN_AR).aggregate(
+        total=Sum("balance"))["total"])
     return ledger
 
 
@@ -135,7 +141,7 @@ def ar_aging(practice: Any, as_of: dt.date) -> list[AgingRow]:
     }
     for row in qs.values("payer__name").annotate(**annotations).order_by("payer__name"):
         rows[row["payer__name"]] = AgingRow(
-            row["payer__name"], [row[f"b{i}"] or ZERO for i in range(5)]
+            row["payer__name"], [cents(row[f"b{i}"]) for i in range(5)]
         )
     return list(rows.values())
 
@@ -171,7 +177,7 @@ def denial_rate(practice: Any) -> Report:
     )
     for r in reasons:
         rows.append((f"{r['claim__payer__name']} · {r['group']}-{r['reason']}", r["n"], "",
-                     f"${r['total']}"))
+                     f"${cents(r['total'])}"))
     return Report("Denial rate by payer and reason",
                   ("Payer / reason", "Claims adjudicated / lines", "Claims denied", "Rate / amount"),
                   rows, chart, "% of claims with a denied amount")
@@ -206,16 +212,16 @@ def collections(practice: Any) -> Report:
     for r in rows_q:
         month = f"{r['posted_on__year']}-{r['posted_on__month']:02d}"
         rows.append((month, f"{r['claim__provider__first_name']} {r['claim__provider__last_name']}",
-                     r["total"]))
-        months[month] += r["total"]
+                     cents(r["total"])))
+        months[month] += cents(r["total"])
     paid_by_client = (
         ClientPayment.objects.for_practice(practice)
         .values("received_on__year", "received_on__month").annotate(total=Sum("amount"))
     )
     for r in paid_by_client:
         month = f"{r['received_on__year']}-{r['received_on__month']:02d}"
-        rows.append((month, "Client payments", r["total"]))
-        months[month] += r["total"]
+        rows.append((month, "Client payments", cents(r["total"])))
+        months[month] += cents(r["total"])
     rows.sort()
     return Report("Collections by provider and month", ("Month", "Provider", "Collected"), rows,
                   sorted(months.items()), "collected ($)")
@@ -226,7 +232,7 @@ def write_offs(practice: Any) -> Report:
         Posting.objects.filter(practice=practice, kind=PostingKind.WRITE_OFF)
         .values("reason").annotate(n=Count("id"), total=Sum("amount")).order_by("-total")
     )
-    rows = [(r["reason"], r["n"], r["total"]) for r in rows_q]
+    rows = [(r["reason"], r["n"], cents(r["total"])) for r in rows_q]
     return Report("Write-offs by reason", ("Reason", "Count", "Amount"), rows,
                   [(r[0], r[2]) for r in rows], "written off ($)")
 

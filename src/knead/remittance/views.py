@@ -33,6 +33,7 @@ from knead.remittance.models import (
     PaymentMethod,
     Remittance,
     WorkItem,
+    WorkKind,
     WorkStatus,
 )
 from knead.remittance.posting import progress, start_import
@@ -108,7 +109,8 @@ def denial_queue(request: HttpRequest) -> HttpResponse:
     record(request, Action.LIST, object_type="remittance.workitem")
     return render(request, "remittance/queue.html", {
         "page_obj": page, "rows": [(i, queue.explain(i)) for i in page], "kind": kind,
-        "counts": selectors.open_queue_counts(request.practice)})
+        "counts": [(k, dict(WorkKind.choices)[k], n)
+                   for k, n in selectors.open_queue_counts(request.practice).items()]})
 
 
 @requires("billing.view")
