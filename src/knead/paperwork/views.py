@@ -188,12 +188,10 @@ def visit_necessity(request: HttpRequest, pk: int) -> HttpResponse:
             form = NecessityForm(data)
             form.is_valid()
     else:
-        initial = NecessityForm.initial_from(services.necessity_draft(visit))
-        form = NecessityForm(initial=initial)
-        form.initial["text"] = services.necessity_letter_text(
-            visit, services.necessity_draft(visit), written_on=_today()
-        )
-        record(request, Action.VIEW, visit, detail="letter of medical necessity")
+        draft = services.necessity_draft(visit)
+        form = NecessityForm(initial=NecessityForm.initial_from(draft))
+        form.initial["text"] = services.necessity_letter_text(visit, draft, written_on=_today())
+    record(request, Action.VIEW, visit, detail="letter of medical necessity")
     return render(request, "paperwork/necessity.html", {"visit": visit, "form": form})
 
 

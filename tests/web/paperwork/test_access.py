@@ -115,3 +115,21 @@ def test_offsets_beyond_25_mm_are_refused(as_role, paper):
     )
     assert response.status_code == 200
     assert "less than or equal to 25" in response.content.decode()
+
+
+def test_posting_to_another_practices_records_changes_nothing(as_role, paper, other_records):
+    coverage_b = other_records["coverage"]
+    client = as_role("owner")
+    answers = client.post(
+        reverse("paperwork:coverage_answers", args=[coverage_b.pk]),
+        {"called_on": "2026-03-05", "visits_per_year": "99", "notes": "x"},
+    )
+    letter = client.post(
+        reverse("paperwork:visit_necessity", args=[other_records["visit"].pk]),
+        {"findings": "x", "frequency": "x", "duration": "x", "text": "x", "action": "print"},
+    )
+    assert answers.status_code == 404 and letter.status_code == 404
+    coverage_b.refresh_from_db()
+    assert coverage_b.visits_per_year is None
+    assert coverage_b.verifications.count() == 1  # only the fixture's call
+    assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
