@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "knead.visits",
     "knead.dashboard",
     "knead.demo",
+    "knead.api",
     "knead.claims", "knead.remittance",
     "knead.paperwork",
 ]

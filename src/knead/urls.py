@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from knead.api.api import api
+
 urlpatterns = [
     path("", include("knead.dashboard.urls")),
     path("accounts/", include("knead.accounts.urls")),
@@ -10,5 +12,6 @@ urlpatterns = [
     path("audit/", include("knead.audit.urls")),
     path("billing/", include("knead.claims.billing_urls")),
     path("paperwork/", include("knead.paperwork.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

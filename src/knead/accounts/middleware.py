@@ -17,7 +17,8 @@ from knead.audit.services import record
 from knead.practice.models import Membership
 
 Handler = Callable[[HttpRequest], HttpResponse]
-_PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico")
+# The API answers 401 itself (token or session), rather than redirecting to the sign-in page.
+_PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/api/")
 
 # Scripts, styles and images come only from this server; htmx needs no inline script.
 CONTENT_SECURITY_POLICY = (
