@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/move/", views.claim_move, name="move"),
     path("<int:pk>/correct/", views.claim_correct, name="correct"),
     path("<int:pk>/secondary/", views.claim_secondary, name="secondary"),
+    path("<int:pk>/cms1500/", views.claim_cms1500, name="cms1500"),
     path("batches/", views.batch_list, name="batches"),
     path("batches/new/", views.batch_new, name="batch_new"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),

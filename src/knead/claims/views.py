@@ -21,6 +21,7 @@ from knead.claims.services import (
     BillingRefused,
     billable_visits,
     build_batch,
+    core_claim,
     corrected_claim,
     create_claims,
     fix_link,
@@ -317,3 +318,18 @@ def eligibility_import(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     record(request, Action.UPDATE, check, detail="271 imported")
     return redirect(check.coverage)
+
+
+@requires("billing.view")
+def claim_cms1500(request: HttpRequest, pk: int) -> HttpResponse:
+    """The claim as a CMS-1500 (replica, or data-only with the practice's printer offsets)."""
+    from knead.billing.forms.render import FormMode
+    from knead.paperwork.services import claims_cms1500_pdf
+    from knead.paperwork.views import pdf_response
+
+    claim = get_object_or_404(Claim.objects.for_practice(request.practice), pk=pk)
+    mode = FormMode.DATA_ONLY if request.GET.get("mode") == "data" else FormMode.REPLICA
+    data = claims_cms1500_pdf([core_claim(claim)], request.practice, mode=mode,
+                              signed_on=dt.date.today())
+    return pdf_response(request, data, name=f"cms1500-{claim.claim_id}.pdf", obj=claim,
+                        what="cms1500")

@@ -77,6 +77,8 @@ def test_ledger_statement_and_appeal_packet_are_pdfs(as_role, two_practices):
     assert statement.content.startswith(b"%PDF") and statement["Cache-Control"] == "no-store"
     packet = client.get(reverse("remittance:appeal_pdf", args=[mine["appeal"].pk]))
     assert packet.content.startswith(b"%PDF")
+    form = client.get(reverse("claims:cms1500", args=[mine["claim"].pk]))
+    assert form.content.startswith(b"%PDF") and form["Cache-Control"] == "no-store"
 
 
 @pytest.mark.django_db
