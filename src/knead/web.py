@@ -122,6 +122,14 @@ class RecordFormMixin(ScopedMixin):
         kwargs["practice"] = self.request.practice
         return kwargs
 
+    def get_form(self, form_class: type[ModelForm] | None = None) -> ModelForm:
+        form = super().get_form(form_class)  # type: ignore[misc]
+        # Start typing at once: the first field has the focus, or the first one in error.
+        first = next((f for f in form if f.errors), None) or next(iter(form), None)
+        if first is not None:
+            first.field.widget.attrs["autofocus"] = True
+        return form
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.setdefault("title", self.title())
