@@ -246,9 +246,10 @@ def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _range_visits(request: HttpRequest, client: Client) -> tuple[list[Visit], RangeForm]:
+    """The range's visits; none when the form is invalid (the client page shows its errors)."""
     form = RangeForm(request.GET)
     if not form.is_valid():
-        raise Http404("Choose a valid date range.")
+        return [], form
     data = form.cleaned_data
     visits = services.client_visits(
         client, data["start"], data["end"], signed_only=data["signed_only"]
@@ -256,14 +257,21 @@ def _range_visits(request: HttpRequest, client: Client) -> tuple[list[Visit], Ra
     return visits, form
 
 
+def _back_to_client(request: HttpRequest, client: Client, form: RangeForm) -> HttpResponse:
+    if form.is_valid():
+        messages.error(request, "There is no visit in this date range.")
+    else:
+        messages.error(request, "Check the date range and the payment.")
+    return redirect(f"{reverse('paperwork:client', args=[client.pk])}?{request.GET.urlencode()}")
+
+
 @requires("paperwork.print")
 def client_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
     visits, form = _range_visits(request, client)
-    back = f"{reverse('paperwork:client', args=[client.pk])}?{request.GET.urlencode()}"
     if not visits:
-        messages.error(request, "There is no visit in this date range.")
-        return redirect(back)
+        return _back_to_client(request, client, form)
+    back = f"{reverse('paperwork:client', args=[client.pk])}?{request.GET.urlencode()}"
     payments = services.payments_for(
         visits, total_paid=form.total_paid(), method=form.payment_method()
     )
@@ -288,6 +296,8 @@ def client_superbill(request: HttpRequest, pk: int) -> HttpResponse:
 def client_cms1500(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
     visits, form = _range_visits(request, client)
+    if not visits:
+        return _back_to_client(request, client, form)
     name = f"C{client.pk}-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}"
     return _cms1500(request, visits, name, client)
 

@@ -117,3 +117,15 @@ def test_a_solo_practice_range_with_two_therapists_is_explained_not_crashed(as_r
     single = client.get(reverse("paperwork:visit_superbill", args=[visit.pk]))
     assert single["Content-Type"] == "application/pdf"
     assert "BILLING NPI 1003000126" in pdf_text(single.content)
+
+
+def test_a_bad_or_empty_range_goes_back_to_the_form_with_a_message(as_role, paper):
+    client = as_role("biller")
+    for name in ("paperwork:client_superbill", "paperwork:client_cms1500"):
+        url = reverse(name, args=[paper["client"].pk])
+        backwards = client.get(url, {"start": "2026-03-31", "end": "2026-03-01"}, follow=True)
+        html = backwards.content.decode()
+        assert "Check the date range and the payment." in html
+        assert "The range cannot end before it starts." in html
+        empty = client.get(url, {"start": "2026-01-01", "end": "2026-01-31"}, follow=True)
+        assert "There is no visit in this date range." in empty.content.decode()
