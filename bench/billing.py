@@ -184,10 +184,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10,000 claims, fewer requests")
     parser.add_argument("--claims", type=int, default=None)
     parser.add_argument("--no-load", action="store_true", help="skip the page load test")
+    parser.add_argument("--threads", type=int, default=2, help="concurrent clients (default 2)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="build the database in this (empty) folder and keep it")
     args = parser.parse_args()
     claims = args.claims or (10_000 if args.quick else 100_000)
     with tempfile.TemporaryDirectory(prefix="knead-bench-billing-") as folder:
-        data_dir = Path(folder)
+        data_dir = args.keep or Path(folder)
+        data_dir.mkdir(parents=True, exist_ok=True)
         _setup_django(data_dir)
         from django.db import connection
 
@@ -212,7 +216,7 @@ def main() -> int:
                 except OSError:
                     time.sleep(0.5)
             _load(["/billing/claims/", "/billing/denials/", "/billing/reports/aging/"],
-                  requests=60 if args.quick else 300, threads=4, limit_seconds=60)
+                  requests=60 if args.quick else 300, threads=args.threads, limit_seconds=60)
         finally:
             server.terminate()
             server.wait(timeout=10)

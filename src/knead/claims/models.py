@@ -125,6 +125,8 @@ class Claim(PracticeScoped):
         ordering = ["-service_from", "-id"]
         indexes = [
             models.Index(fields=["practice", "status"]),
+            # Covers the per-status counts of live claims (lists, dashboard).
+            models.Index(fields=["practice", "deleted_at", "status"]),
             models.Index(fields=["practice", "-service_from", "-id"]),
             models.Index(fields=["practice", "claim_id"]),
         ]

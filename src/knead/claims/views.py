@@ -60,9 +60,13 @@ def claim_list(request: HttpRequest) -> HttpResponse:
                 Q(claim_id__icontains=word) | Q(client__last_name__icontains=word)
                 | Q(client__first_name__icontains=word) | Q(payer__name__icontains=word)
             )
-    page = Paginator(claims.order_by("-service_from", "-id"), PAGE).get_page(request.GET.get("page"))
-    record(request, Action.SEARCH if query else Action.LIST, object_type="claims.claim")
     counts = recount_open(request.practice)
+    paginator = Paginator(claims.order_by("-service_from", "-id"), PAGE)
+    if not query:
+        # The per-status counts are already there: no second COUNT over every claim.
+        paginator.count = counts.get(status, 0) if status in ClaimStatus.values else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
+    record(request, Action.SEARCH if query else Action.LIST, object_type="claims.claim")
     return render(request, "claims/claim_list.html", {
         "page_obj": page, "status": status, "query": query,
         "statuses": [(v, label, counts.get(v, 0)) for v, label in ClaimStatus.choices],

@@ -143,7 +143,10 @@ class WorkItem(PracticeScoped):
 
     class Meta:
         ordering = ["-created", "-id"]
-        indexes = [models.Index(fields=["practice", "status", "kind"])]
+        indexes = [
+            models.Index(fields=["practice", "status", "kind"]),
+            models.Index(fields=["practice", "status", "created", "id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"

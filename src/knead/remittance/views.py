@@ -105,12 +105,14 @@ def denial_queue(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind:
         items = items.filter(kind=kind)
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    counts = selectors.open_queue_counts(request.practice)
+    paginator = Paginator(items, 50)
+    paginator.count = counts.get(kind, 0) if kind else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     record(request, Action.LIST, object_type="remittance.workitem")
     return render(request, "remittance/queue.html", {
         "page_obj": page, "rows": [(i, queue.explain(i)) for i in page], "kind": kind,
-        "counts": [(k, dict(WorkKind.choices)[k], n)
-                   for k, n in selectors.open_queue_counts(request.practice).items()]})
+        "counts": [(k, dict(WorkKind.choices)[k], n) for k, n in counts.items()]})
 
 
 @requires("billing.view")
