@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from knead.visits.models import Visit
+from knead.visits.services import sign_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,18 @@ def test_a_new_visit_from_the_client_page_preselects_the_client_and_coverage(as_
     assert form.initial["client"] == records["client"].pk
     assert form.initial["coverage"] == records["coverage"].pk
     assert form.instance.provider == records["provider"]
+
+
+def test_the_visit_page_shows_the_claim_check(as_role, records, users):
+    visit = records["visit"]
+    page = as_role("therapist").get(reverse("visits:detail", args=[visit.pk])).content.decode()
+    # The fixture practice has no tax ID, a 5-digit ZIP and an unsigned note: three errors.
+    assert (
+        "Claim check" in page and "not signed" in page and "ZIP+4" in page and "Ready" not in page
+    )
+    practice = visit.practice
+    practice.tax_id, practice.zip_code = "91-1234567", "98101-1234"
+    practice.save()
+    sign_visit(visit, user=users["therapist"])
+    page = as_role("therapist").get(reverse("visits:detail", args=[visit.pk])).content.decode()
+    assert "Claim check" in page and "Ready" in page

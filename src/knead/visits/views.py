@@ -11,16 +11,20 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from knead.accounts.roles import allowed, requires
 from knead.audit.models import Action
 from knead.audit.services import record
+from knead.billing.claim import BillingMode
 from knead.billing.codes.icd10 import describe, icd10_problem, with_dot
 from knead.billing.codes.procedures import catalog
 from knead.billing.errors import InvalidCode
+from knead.billing.scrub import Finding, Purpose, scrub
 from knead.clients.models import Case, Client, Coverage
 from knead.practice.models import Payer, Provider
+from knead.practice.rules import rules_for_practice
 from knead.visits import services
 from knead.visits.forms import (
     LINE_ROWS,
@@ -30,6 +34,7 @@ from knead.visits.forms import (
     split_diagnoses,
 )
 from knead.visits.models import MAX_DIAGNOSES, NoteLocked, Visit
+from knead.visits.to_claim import claim_for_visit
 from knead.web import PAGE_SIZE, search
 
 
@@ -198,6 +203,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for letter, code in zip("ABCDEFGHIJKL", visit.diagnoses, strict=False)
     ]
     lines = list(visit.lines.all())
+    billed = visit.case_id is not None or visit.coverage_id is not None
     return render(
         request,
         "visits/visit_detail.html",
@@ -213,6 +219,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_amend": visit.is_signed and allowed(request, "visits.document"),
             "amend_form": AmendmentForm(),
             "unit_rule": services.unit_rule_for(services.billed_payer(visit)),
+            "claim_check": visit_findings(visit, billed=billed) if lines else [],
+            "claim_check_purpose": "claim" if billed else "superbill",
         },
     )
 
@@ -332,3 +340,14 @@ def _chosen_payer(request: HttpRequest) -> Payer | None:
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def visit_findings(visit: Visit, *, billed: bool) -> list[Finding]:
+    """What the scrubber says about this visit's claim (or superbill, for a cash client) today."""
+    mode, purpose = (
+        (BillingMode.DIRECT, Purpose.CLAIM)
+        if billed
+        else (BillingMode.SUPERBILL, Purpose.SUPERBILL)
+    )
+    claim = claim_for_visit(visit, billing_mode=mode)
+    return scrub(claim, rules_for_practice(visit.practice), timezone.localdate(), purpose=purpose)
