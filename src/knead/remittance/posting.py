@@ -384,7 +384,9 @@ def refresh_claims(pks: list[int], *, user: Any, source: str, note: str,
     adjudication state (only moves the life cycle allows; each move is an event)."""
     totals = totals_for(pks)
     claims = []
-    events = []
+    events: list[tuple[Any, ...]] = []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = getattr(user, "pk", None)
     for start in range(0, len(pks), _CHUNK):
         claims += list(Claim.objects.filter(pk__in=pks[start : start + _CHUNK]))
     for claim in claims:
@@ -409,11 +411,10 @@ def refresh_claims(pks: list[int], *, user: Any, source: str, note: str,
             current = claim.state
             if target is not current and can_move(current, target):
                 claim.status = target.value
-                events.append(ClaimEvent(
-                    claim=claim, user=user, from_status=current.value, to_status=target.value,
-                    source=source,
-                    reason=f"{note}: paid {claim.paid}, patient {claim.patient_responsibility}, "
-                           f"denied {claim.denied}.",
+                events.append((
+                    claim.pk, now, user_id, current.value, target.value, source,
+                    f"{note}: paid {claim.paid}, patient {claim.patient_responsibility}, "
+                    f"denied {claim.denied}.",
                 ))
     _update_many(
         Claim,
@@ -422,7 +423,8 @@ def refresh_claims(pks: list[int], *, user: Any, source: str, note: str,
          "status"],
         claims,
     )
-    ClaimEvent.objects.bulk_create(events, batch_size=2000)
+    _insert_rows(ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source",
+                              "reason"), events)
 
 
 # Django's bulk_update builds one CASE expression per field and row, which takes minutes for
@@ -435,17 +437,52 @@ def _update_many(model: Any, fields: list[str], objects: list[Any]) -> None:
         return
     quote = connection.ops.quote_name
     columns = [model._meta.get_field(name) for name in fields]
-    sql = (
-        f"UPDATE {quote(model._meta.db_table)} SET "
-        + ", ".join(f"{quote(c.column)} = %s" for c in columns)
-        + f" WHERE {quote(model._meta.pk.column)} = %s"
-    )
     rows = [
         [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] + [obj.pk]
         for obj in objects
     ]
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One UPDATE … FROM (VALUES …) per thousand rows; casts type the NULLs.
+            casts = [c.db_type(connection) for c in columns] + ["bigint"]
+            names = [quote(c.column) for c in columns] + ["knead_pk"]
+            for start in range(0, len(rows), 1000):
+                chunk = rows[start : start + 1000]
+                values = ", ".join(
+                    "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")" for _ in chunk
+                )
+                cursor.execute(
+                    f"UPDATE {table} SET "
+                    + ", ".join(f"{n} = v.{n}" for n in names[:-1])
+                    + f" FROM (VALUES {values}) AS v({', '.join(names)}) WHERE {table}.{pk} = v.knead_pk",
+                    [value for row in chunk for value in row],
+                )
+            return
+        sql = (
+            f"UPDATE {table} SET " + ", ".join(f"{quote(c.column)} = %s" for c in columns)
+            + f" WHERE {pk} = %s"
+        )
         cursor.executemany(sql, rows)
+
+
+def _insert_rows(model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert plain rows (values already adapted for the database): COPY on PostgreSQL,
+    executemany elsewhere."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 POSTING_COLUMNS = ("practice", "remittance", "claim", "line", "kind", "group", "reason", "amount",
@@ -454,16 +491,5 @@ POSTING_COLUMNS = ("practice", "remittance", "claim", "line", "kind", "group", "
 
 
 def insert_postings(rows: list[tuple[Any, ...]]) -> None:
-    """Insert posting rows (POSTING_COLUMNS order) with executemany."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = [Posting._meta.get_field(name).column for name in POSTING_COLUMNS]
-    sql = (
-        f"INSERT INTO {quote(Posting._meta.db_table)} ("
-        + ", ".join(quote(c) for c in columns)
-        + ") VALUES (" + ", ".join(["%s"] * len(columns)) + ")"
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
+    """Insert posting rows (POSTING_COLUMNS order)."""
+    _insert_rows(Posting, POSTING_COLUMNS, rows)
