@@ -183,6 +183,16 @@ def start_appeal(claim: Claim, *, user: Any, item: WorkItem | None = None) -> Ap
     return appeal
 
 
+def dismiss(item: WorkItem, *, note: str, user: Any) -> None:
+    """Close an item that needs no money moved (e.g. an unmatched claim handled by hand); the
+    note says what was done."""
+    if item.status != WorkStatus.OPEN:
+        raise BillingRefused("This item is already done.")
+    if not note.strip():
+        raise BillingRefused("Say what was done with it.")
+    _finish(item, "noted", note.strip(), user)
+
+
 FOLLOW_UP_DAYS = 30
 
 

@@ -145,6 +145,9 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             new = queue.resubmit(item, user=request.user, modifiers=changes)
             record(request, Action.CREATE, new)
             return redirect(new)
+        elif action == "dismiss":
+            queue.dismiss(item, note=request.POST.get("note", ""), user=request.user)
+            messages.success(request, "Marked done.")
         elif action == "appeal":
             appeal = queue.start_appeal(item.claim, user=request.user, item=item)
             record(request, Action.CREATE, appeal)

@@ -25,6 +25,7 @@ from knead.clients.models import Coverage
 from knead.practice.models import Credentialing, Payer
 from knead.remittance.models import JobStatus, WorkItem, WorkKind
 from knead.remittance.posting import start_import
+from knead.remittance.queue import dismiss, write_off
 
 from .factories import billing_setup, signed_visit, x12
 from .test_end_to_end import _era2
@@ -115,6 +116,15 @@ def test_unmatched_claims_and_reversals_without_a_posting_go_to_the_queue(practi
     # Claim 2's 97140 line is not on our claim 2 (one 97124 line): a line not matched.
     assert kinds == sorted([WorkKind.UNMATCHED_LINE, WorkKind.DENIAL, WorkKind.UNMATCHED_CLAIM,
                             WorkKind.UNMATCHED_CLAIM])
+    # Nothing dropped: the unmatched claims' money is posted to the remittance, to no claim.
+    from knead.remittance.models import Posting
+    assert Posting.objects.filter(claim__isnull=True, kind="denial").count() == 1  # CO-50 of KN99999998
+    unmatched = WorkItem.objects.filter(kind=WorkKind.UNMATCHED_CLAIM).first()
+    with pytest.raises(BillingRefused, match="not matched to a claim"):
+        write_off(unmatched, reason="x", user=users["biller"])
+    dismiss(unmatched, note="Not our patient; returned to the payer.", user=users["biller"])
+    unmatched.refresh_from_db()
+    assert (unmatched.status, unmatched.resolution) == ("done", "noted")
 
 
 @pytest.mark.django_db
