@@ -31,9 +31,9 @@ from knead.visits.models import ServiceLine, Visit
 
 PASSWORD = "correct-horse-battery-staple"
 # Valid NPIs: 1234567893 is CMS's worked example; the others are computed by hand with the
-# Luhn + 24 rule in billing-rules.md §5.1 (1558598797 is its second example).
+# Luhn + 24 rule in billing-rules.md §5.1 (1000000004 is its derived example).
 NPI_A = "1234567893"
-NPI_B = "1558598797"
+NPI_B = "1000000004"
 
 
 def make_user(username: str, practice: Practice, role: Role) -> User:

@@ -9,6 +9,7 @@ from knead.audit.models import AuditEvent
 from knead.clients.models import Client, Coverage
 from knead.visits.models import Visit
 
+from .billing.factories import BILLING_RECORD_URLS, make_billing_records
 from .conftest import signed_in
 
 # Every URL that takes a record id, with the record of practice B it is tried with.
@@ -50,6 +51,31 @@ RECORD_URLS = {
     "paperwork:coverage_answers": "coverage",
 }
 POST_ONLY = {"clients:delete", "clients:coverage_verify", "visits:sign", "visits:amend"}
+# The billing apps' URLs, tried with practice B's claims, batches, remittances and appeals.
+RECORD_URLS |= BILLING_RECORD_URLS
+POST_ONLY |= {
+    "claims:scrub",
+    "claims:move",
+    "claims:secondary",
+    "claims:correct",
+    "claims:batch_send",
+    "claims:eligibility_new",
+    "claims:eligibility_import",
+    "remittance:act",
+    "remittance:appeal_new",
+    "remittance:payment_new",
+}
+
+
+@pytest.fixture
+def other_billing_records(other_practice, other_records) -> dict:
+    """Practice B's claims, batch, 999, remittance, work item, appeal and eligibility check,
+    made only for the tests of billing URLs (posting an 835 takes a moment)."""
+    billing = make_billing_records(
+        other_practice,
+        {"owner": other_records["owner"], "provider_user": other_records["provider"].user},
+    )
+    return {**billing, "client": other_records["client"], "coverage": other_records["coverage"]}
 
 
 def _named_patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
@@ -76,9 +102,12 @@ def test_every_url_with_a_record_id_is_covered_by_the_isolation_suite():
 @pytest.mark.parametrize("role", ["owner", "therapist", "front_desk", "biller"])
 @pytest.mark.parametrize("url_name", sorted(RECORD_URLS))
 def test_guessing_another_practices_record_url_finds_nothing(
-    url_name, role, as_role, records, other_records
+    url_name, role, as_role, records, other_records, request
 ):
-    target = other_records[RECORD_URLS[url_name]]
+    targets = other_records
+    if url_name in BILLING_RECORD_URLS:
+        targets = request.getfixturevalue("other_billing_records")
+    target = targets[RECORD_URLS[url_name]]
     url = reverse(url_name, args=[target.pk])
     client = as_role(role)
     response = (

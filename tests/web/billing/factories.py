@@ -31,6 +31,7 @@ BILLING_RECORD_URLS = {
     "claims:move": "claim",
     "claims:secondary": "claim",
     "claims:correct": "claim",
+    "claims:cms1500": "claim",
     "claims:batch": "batch",
     "claims:batch_download": "batch",
     "claims:batch_send": "batch",
