@@ -17,6 +17,7 @@ from faker import Faker
 
 from knead.accounts.models import User
 from knead.billing.identifiers import npi_check_digit
+from knead.claims.demo import seed_billing
 from knead.clients.models import (
     Authorization,
     Case,
@@ -44,6 +45,7 @@ from knead.visits.services import LineInput, fee_schedule, price_lines, unit_rul
 
 DEMO_PRACTICE = "Willow Creek Massage & Bodywork"
 DEMO_PASSWORD = "knead-demo-2026"
+STANDARD_VISITS = 400
 SEED = 2026
 LOGINS = [
     ("owner", Role.OWNER, "Olivia", "Owens"),
@@ -112,18 +114,26 @@ def _npi(rng: random.Random, kind: str = "1") -> str:
     return f"{base}{npi_check_digit(base)}"
 
 
-def seed_demo(visits: int = 400, out: Callable[[str], None] = print) -> Practice:
+def seed_demo(visits: int = STANDARD_VISITS, out: Callable[[str], None] = print) -> Practice:
     """Create (or top up) the demo practice and print the demo logins."""
     practice = Practice.objects.filter(name=DEMO_PRACTICE).first()
     if practice is None:
         practice = _create_practice()
         out(f"Seeded the demo practice “{DEMO_PRACTICE}”.")
     existing = Visit.objects.filter(practice=practice).count()
-    if existing < visits:
-        _add_visits(practice, visits - existing, seed=SEED + existing)
-        out(f"Added {visits - existing} visits ({visits} in all).")
-    else:
+    if existing >= visits:
         out(f"The demo practice already has {existing} visits; nothing to add.")
+    # The billing history (claims, 999s, ERAs, denials) covers the standard demo's visits;
+    # visits added beyond them by --scale stay unbilled.
+    base = min(visits, STANDARD_VISITS)
+    if existing < base:
+        _add_visits(practice, base - existing, seed=SEED + existing)
+        out(f"Added {base - existing} visits.")
+    seed_billing(practice, out=out)
+    total = Visit.objects.filter(practice=practice).count()
+    if total < visits:
+        _add_visits(practice, visits - total, seed=SEED + total)
+        out(f"Added {visits - total} more visits ({visits} in all).")
     out("")
     out("Demo logins (password for all: " + DEMO_PASSWORD + "):")
     for username, role, _first, _last in LOGINS:
