@@ -41,7 +41,7 @@ from knead.practice.models import (
     Role,
 )
 from knead.visits.models import ServiceLine, Visit
-from knead.visits.services import LineInput, fee_schedule, price_lines, unit_rule_for
+from knead.visits.services import LineInput, fee_schedule, price_lines, service_lines, unit_rule_for
 
 DEMO_PRACTICE = "Willow Creek Massage & Bodywork"
 DEMO_PASSWORD = "knead-demo-2026"
@@ -415,22 +415,7 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
 def _flush(batch: list[tuple[Visit, list]], user: User) -> None:
     Visit.objects.bulk_create([visit for visit, _ in batch], batch_size=500)
     ServiceLine.objects.bulk_create(
-        [
-            ServiceLine(
-                visit=visit,
-                position=position,
-                code=line.code,
-                minutes=line.minutes,
-                units=line.units,
-                charge=line.charge,
-                modifiers=list(line.modifiers),
-                pointers=list(line.pointers),
-                created_by=user,
-                updated_by=user,
-            )
-            for visit, priced in batch
-            for position, line in enumerate(priced, start=1)
-        ],
+        [record for visit, priced in batch for record in service_lines(visit, priced, user=user)],
         batch_size=1000,
     )
     batch.clear()

@@ -86,7 +86,13 @@ def save_visit(visit: Visit, lines: Sequence[LineInput], *, user: Any, practice:
     save_record(visit, user=user, practice=practice)
     priced = price_lines(lines, unit_rule_for(billed_payer(visit)), fee_schedule(practice))
     visit.lines.all().delete()
-    ServiceLine.objects.bulk_create(
+    ServiceLine.objects.bulk_create(service_lines(visit, priced, user=user))
+    return visit
+
+
+def service_lines(visit: Visit, priced: Sequence[PricedLine], *, user: Any) -> list[ServiceLine]:
+    """Unsaved service line records for a visit's priced lines, numbered from 1."""
+    return [
         ServiceLine(
             visit=visit,
             position=position,
@@ -100,8 +106,7 @@ def save_visit(visit: Visit, lines: Sequence[LineInput], *, user: Any, practice:
             updated_by=user,
         )
         for position, line in enumerate(priced, start=1)
-    )
-    return visit
+    ]
 
 
 def signing_problems(visit: Visit, user: Any) -> list[str]:
