@@ -8,12 +8,16 @@ import sys
 
 
 def knead(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    # The production settings, not the test suite's (which pytest-django puts in the environment).
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "KNEAD_HTTPS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # The production settings, not the test suite's (which pytest-django puts in the
+    # environment), on a throwaway SQLite database in the caller's KNEAD_DATA_DIR.
+    drop = {
+        "DJANGO_SETTINGS_MODULE",
+        "KNEAD_HTTPS",
+        "DEBUG",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DATABASE_URL",
     }
+    base = {k: v for k, v in os.environ.items() if k not in drop}
     return subprocess.run(
         [sys.executable, "-m", "knead.cli", *args],
         capture_output=True,

@@ -100,13 +100,10 @@ def _claimed_visit_ids(practice: Any) -> set[int]:
 def billable_visits(practice: Any) -> list[Visit]:
     """Signed visits billed to a payer that are not on an open claim yet, oldest first."""
     claimed = _claimed_visit_ids(practice)
-    visits = (
-        Visit.objects.for_practice(practice)
-        .filter(signed_at__isnull=False)
-        .filter(coverage__isnull=False)
-        | Visit.objects.for_practice(practice)
-        .filter(signed_at__isnull=False)
-        .filter(case__payer__isnull=False)
+    visits = Visit.objects.for_practice(practice).filter(signed_at__isnull=False).filter(
+        coverage__isnull=False
+    ) | Visit.objects.for_practice(practice).filter(signed_at__isnull=False).filter(
+        case__payer__isnull=False
     )
     return [
         v
@@ -143,7 +140,9 @@ def create_claims(
             )
         key = _group_key(visit) if group else visit.pk
         batches.setdefault(key, []).append(visit)
-    return [_new_claim(group_visits, user=user, practice=practice) for group_visits in batches.values()]
+    return [
+        _new_claim(group_visits, user=user, practice=practice) for group_visits in batches.values()
+    ]
 
 
 def _new_claim(visits: list[Visit], *, user: Any, practice: Any) -> Claim:
@@ -223,8 +222,13 @@ def core_claim(claim: Claim) -> core.Claim:
     if coverage is not None and claim.other_payers:
         others = tuple(
             claim_from_dict(
-                {**claim_to_dict(base), "coverage": {**claim_to_dict(base)["coverage"],
-                                                     "other_payers": claim.other_payers}}
+                {
+                    **claim_to_dict(base),
+                    "coverage": {
+                        **claim_to_dict(base)["coverage"],
+                        "other_payers": claim.other_payers,
+                    },
+                }
             ).coverage.other_payers  # type: ignore[union-attr]
         )
         coverage = replace(coverage, other_payers=others)
@@ -277,9 +281,13 @@ def fix_link(claim: Claim, rule: str) -> FixLink | None:
     if rule.startswith(("COVERAGE", "MEMBER_ID", "VISIT_LIMIT", "COB_")) and claim.coverage_id:
         return FixLink("Coverage", reverse("clients:coverage_edit", args=[claim.coverage_id]))
     if rule.startswith(("REFERRAL", "REFERRING")):
-        return FixLink("Client's referrals", reverse("clients:detail", args=[claim.client_id]) + "#referrals")
+        return FixLink(
+            "Client's referrals", reverse("clients:detail", args=[claim.client_id]) + "#referrals"
+        )
     if rule.startswith("AUTH_"):
-        return FixLink("Authorizations", reverse("clients:detail", args=[claim.client_id]) + "#authorizations")
+        return FixLink(
+            "Authorizations", reverse("clients:detail", args=[claim.client_id]) + "#authorizations"
+        )
     if rule.startswith("INJURY") and claim.case_id:
         return FixLink("Injury case", reverse("clients:case_edit", args=[claim.case_id]))
     if rule == "ORIGINAL_CLAIM_NUMBER_MISSING":
@@ -297,11 +305,17 @@ def scrub_claim(claim: Claim, *, user: Any, as_of: dt.date | None = None) -> lis
     if not any(f["severity"] == Severity.ERROR.value for f in findings):
         problem = claim_problem(core_value)
         if problem:
-            findings.append({
-                "rule": "X12_UNWRITABLE", "severity": "error", "message": problem,
-                "fix": "Correct the value named; the 837P format cannot carry it.",
-                "line": None, "box": None, "loop": None,
-            })
+            findings.append(
+                {
+                    "rule": "X12_UNWRITABLE",
+                    "severity": "error",
+                    "message": problem,
+                    "fix": "Correct the value named; the 837P format cannot carry it.",
+                    "line": None,
+                    "box": None,
+                    "loop": None,
+                }
+            )
     claim.findings = findings
     claim.scrubbed_at = timezone.now()
     claim.save(update_fields=["findings", "scrubbed_at"])
@@ -419,16 +433,15 @@ class AckResult:
 
 
 @transaction.atomic
-def import_acknowledgement(
-    text: str, *, name: str, user: Any, practice: Any
-) -> AckResult:
+def import_acknowledgement(text: str, *, name: str, user: Any, practice: Any) -> AckResult:
     """Import a 999 or 277CA (detected from its ST01): accepted or rejected claims, with the
     reasons in each claim's history. The same file twice changes nothing the second time."""
     digest = file_digest(text)
     existing = AcknowledgementFile.objects.for_practice(practice).filter(sha256=digest).first()
     if existing:
         return AckResult(existing, True)
-    kind = AckKind.CLAIM if "*277*" in text[:400] or _st01(text) == "277" else AckKind.FUNCTIONAL
+    # Decided by ST01 alone: a control number such as 000000277 must not make a 999 a 277CA.
+    kind = AckKind.CLAIM if _st01(text) == "277" else AckKind.FUNCTIONAL
     try:
         outcomes = _from_277ca(text) if kind == AckKind.CLAIM else None
         record = AcknowledgementFile(
@@ -441,9 +454,8 @@ def import_acknowledgement(
     except X12Error as error:
         raise BillingRefused(f"The file could not be read: {error}") from None
     record.accepted, record.rejected, record.unmatched = accepted, rejected, unmatched
-    record.summary = (
-        f"{accepted} claim(s) accepted, {rejected} rejected"
-        + (f", {len(unmatched)} not found" if unmatched else "")
+    record.summary = f"{accepted} claim(s) accepted, {rejected} rejected" + (
+        f", {len(unmatched)} not found" if unmatched else ""
     )
     record.stamp(user)
     record.save()
@@ -490,11 +502,14 @@ def _apply_999(text: str, practice: Any, user: Any) -> tuple[int, int, list[str]
                 accepted += _move_if_allowed(claim, S.ACCEPTED, user, "999: accepted.", "999")
             else:
                 errors = set_ack.errors if set_ack else ()
-                why = "; ".join(
-                    f"segment {e.segment_id} at {e.segment_position} (code {e.code})"
-                    + "".join(f", element {x.element} code {x.code}" for x in e.elements)
-                    for e in errors
-                ) or f"status {status}, codes {', '.join(group.codes) or '—'}"
+                why = (
+                    "; ".join(
+                        f"segment {e.segment_id} at {e.segment_position} (code {e.code})"
+                        + "".join(f", element {x.element} code {x.code}" for x in e.elements)
+                        for e in errors
+                    )
+                    or f"status {status}, codes {', '.join(group.codes) or '—'}"
+                )
                 rejected += _move_if_allowed(claim, S.REJECTED, user, f"999 rejected: {why}", "999")
     return accepted, rejected, unmatched
 
@@ -522,7 +537,9 @@ def _apply_277ca(outcomes: list[Any], practice: Any, user: Any) -> tuple[int, in
             claim.payer_claim_number = outcome.payer_claim_id
             claim.save(update_fields=["payer_claim_number"])
         if outcome.status == "accepted":
-            accepted += _move_if_allowed(claim, S.ACCEPTED, user, f"277CA accepted ({codes}).", "277CA")
+            accepted += _move_if_allowed(
+                claim, S.ACCEPTED, user, f"277CA accepted ({codes}).", "277CA"
+            )
         elif outcome.status == "rejected":
             rejected += _move_if_allowed(
                 claim, S.REJECTED, user, f"277CA rejected ({codes}).", "277CA"
@@ -567,8 +584,14 @@ def corrected_claim(
     new.scrubbed_at = None
     new.payer_claim_number = ""
     new.first_paid_on = new.adjudicated_on = None
-    for money in ("paid", "contractual", "denied", "patient_responsibility", "written_off",
-                  "billed_to_client"):
+    for money in (
+        "paid",
+        "contractual",
+        "denied",
+        "patient_responsibility",
+        "written_off",
+        "billed_to_client",
+    ):
         setattr(new, money, Decimal("0.00"))
     new.balance = new.charge
     new.stamp(user)
@@ -591,7 +614,9 @@ def corrected_claim(
         for line in claim.lines.all()
     )
     ClaimEvent.objects.create(
-        claim=new, user=user, to_status=S.DRAFT.value,
+        claim=new,
+        user=user,
+        to_status=S.DRAFT.value,
         reason=f"{'Corrected' if frequency == '7' else 'Void'} claim for {claim.claim_id}. {reason}",
     )
     return new
@@ -628,9 +653,7 @@ def _other_payer_dict(primary: Claim, base: core.Claim) -> dict[str, Any]:
                     sum((p.amount for p in items if p.kind == PostingKind.PAYMENT), Decimal("0.00"))
                 ),
                 "paid_date": paid_date.isoformat() if paid_date else None,
-                "adjustments": _adjustments(
-                    [p for p in items if p.kind != PostingKind.PAYMENT]
-                ),
+                "adjustments": _adjustments([p for p in items if p.kind != PostingKind.PAYMENT]),
             }
             for line_id, items in sorted(by_line.items(), key=lambda kv: positions[kv[0]])
         ],
@@ -642,9 +665,7 @@ def _adjustments(postings: list[Any]) -> list[dict[str, str]]:
     for p in postings:
         if p.group and p.reason:
             totals[(p.group, p.reason)] = totals.get((p.group, p.reason), Decimal(0)) + p.amount
-    return [
-        {"group": g, "reason": r, "amount": str(a)} for (g, r), a in totals.items() if a
-    ]
+    return [{"group": g, "reason": r, "amount": str(a)} for (g, r), a in totals.items() if a]
 
 
 @transaction.atomic
@@ -686,14 +707,22 @@ def secondary_claim(primary: Claim, *, user: Any) -> Claim:
     new.save(update_fields=["claim_id"])
     ClaimLine.objects.bulk_create(
         ClaimLine(
-            claim=new, visit_id=line.visit_id, position=line.position,
-            service_date=line.service_date, code=line.code, modifiers=line.modifiers,
-            units=line.units, charge=line.charge, pointers=line.pointers,
+            claim=new,
+            visit_id=line.visit_id,
+            position=line.position,
+            service_date=line.service_date,
+            code=line.code,
+            modifiers=line.modifiers,
+            units=line.units,
+            charge=line.charge,
+            pointers=line.pointers,
         )
         for line in primary.lines.all()
     )
     ClaimEvent.objects.create(
-        claim=new, user=user, to_status=S.DRAFT.value,
+        claim=new,
+        user=user,
+        to_status=S.DRAFT.value,
         reason=f"Secondary claim after {primary.claim_id} (COB from the primary's remittance).",
     )
     return new
@@ -705,4 +734,3 @@ def recount_open(practice: Any) -> dict[str, int]:
 
     rows = Claim.objects.for_practice(practice).values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
-

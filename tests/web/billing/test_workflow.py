@@ -39,8 +39,10 @@ def setup(practice, users):
 
 
 def _claims(setup, practice, user, n=1):
-    visits = [signed_visit(setup, dt.date(2026, 3, 2 + 7 * i), [("97124", 30, 2, "60.00", [])], user)
-              for i in range(n)]
+    visits = [
+        signed_visit(setup, dt.date(2026, 3, 2 + 7 * i), [("97124", 30, 2, "60.00", [])], user)
+        for i in range(n)
+    ]
     return create_claims(visits, user=user, practice=practice)
 
 
@@ -71,32 +73,57 @@ def test_unsigned_visits_and_visits_already_claimed_are_refused(practice, users,
 
 @pytest.mark.django_db
 def test_grouping_puts_a_date_range_on_one_claim(practice, users, setup):
-    visits = [signed_visit(setup, dt.date(2026, 3, d), [("97124", 30, 2, "60.00", [])], users["owner"])
-              for d in (2, 9)]
+    visits = [
+        signed_visit(setup, dt.date(2026, 3, d), [("97124", 30, 2, "60.00", [])], users["owner"])
+        for d in (2, 9)
+    ]
     [claim] = create_claims(visits, user=users["biller"], practice=practice, group=True)
     assert (claim.service_from, claim.service_to, claim.charge) == (
-        dt.date(2026, 3, 2), dt.date(2026, 3, 9), D("120.00"))
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 9),
+        D("120.00"),
+    )
     assert claim.lines.count() == 2
 
 
 @pytest.mark.django_db
-def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(practice, users, setup):
+def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(
+    practice, users, setup
+):
     claim = _claims(setup, practice, users["biller"])[0]
     scrub_claim(claim, user=users["biller"], as_of=dt.date(2026, 3, 30))
     build_batch([claim], user=users["biller"], practice=practice)
-    report = x12("277", "005010X214", "HN", [
-        ("BHT", "0085", "08", "T1", "20260401", "0900", "TH"),
-        ("HL", "1", "", "20", "1"), ("NM1", "PR", "2", "EVERGREEN"), ("TRN", "1", "T1"),
-        ("DTP", "050", "D8", "20260401"), ("DTP", "009", "D8", "20260401"),
-        ("HL", "2", "1", "21", "1"), ("NM1", "41", "2", "CEDAR LANE", "", "", "", "", "46", "S1"),
-        ("TRN", "2", "B1"), ("STC", ("A1", "19", "PR"), "20260401", "WQ", "60"),
-        ("QTY", "90", "0"), ("QTY", "AA", "1"), ("AMT", "YU", "0"), ("AMT", "YY", "60"),
-        ("HL", "3", "2", "19", "1"), ("NM1", "85", "2", "CEDAR LANE", "", "", "", "", "XX", "1234567893"),
-        ("HL", "4", "3", "PT"), ("NM1", "QC", "1", "EXAMPLE", "JORDAN", "", "", "", "MI", "EVG123456789"),
-        ("TRN", "2", claim.claim_id), ("STC", ("A7", "562", "85"), "20260401", "U", "60"),
-        ("DTP", "472", "RD8", "20260302-20260302"),
-    ])
-    result = import_acknowledgement(report, name="claims.277", user=users["biller"], practice=practice)
+    report = x12(
+        "277",
+        "005010X214",
+        "HN",
+        [
+            ("BHT", "0085", "08", "T1", "20260401", "0900", "TH"),
+            ("HL", "1", "", "20", "1"),
+            ("NM1", "PR", "2", "EVERGREEN"),
+            ("TRN", "1", "T1"),
+            ("DTP", "050", "D8", "20260401"),
+            ("DTP", "009", "D8", "20260401"),
+            ("HL", "2", "1", "21", "1"),
+            ("NM1", "41", "2", "CEDAR LANE", "", "", "", "", "46", "S1"),
+            ("TRN", "2", "B1"),
+            ("STC", ("A1", "19", "PR"), "20260401", "WQ", "60"),
+            ("QTY", "90", "0"),
+            ("QTY", "AA", "1"),
+            ("AMT", "YU", "0"),
+            ("AMT", "YY", "60"),
+            ("HL", "3", "2", "19", "1"),
+            ("NM1", "85", "2", "CEDAR LANE", "", "", "", "", "XX", "1234567893"),
+            ("HL", "4", "3", "PT"),
+            ("NM1", "QC", "1", "EXAMPLE", "JORDAN", "", "", "", "MI", "EVG123456789"),
+            ("TRN", "2", claim.claim_id),
+            ("STC", ("A7", "562", "85"), "20260401", "U", "60"),
+            ("DTP", "472", "RD8", "20260302-20260302"),
+        ],
+    )
+    result = import_acknowledgement(
+        report, name="claims.277", user=users["biller"], practice=practice
+    )
     assert (result.record.kind, result.record.rejected) == ("277CA", 1)
     claim.refresh_from_db()
     assert claim.status == "rejected"
@@ -110,15 +137,28 @@ def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(p
 def test_unmatched_claims_and_reversals_without_a_posting_go_to_the_queue(practice, users, setup):
     claims = _claims(setup, practice, users["biller"], n=2)
     Claim.objects.filter(pk__in=[c.pk for c in claims]).update(status="accepted")
-    start_import(_era2(claims[0].claim_id, claims[1].claim_id, "KN99999998", "KN99999999"),
-                 name="era.835", user=users["biller"], practice=practice)
+    start_import(
+        _era2(claims[0].claim_id, claims[1].claim_id, "KN99999998", "KN99999999"),
+        name="era.835",
+        user=users["biller"],
+        practice=practice,
+    )
     kinds = sorted(WorkItem.objects.values_list("kind", flat=True))
     # Claim 2's 97140 line is not on our claim 2 (one 97124 line): a line not matched.
-    assert kinds == sorted([WorkKind.UNMATCHED_LINE, WorkKind.DENIAL, WorkKind.UNMATCHED_CLAIM,
-                            WorkKind.UNMATCHED_CLAIM])
+    assert kinds == sorted(
+        [
+            WorkKind.UNMATCHED_LINE,
+            WorkKind.DENIAL,
+            WorkKind.UNMATCHED_CLAIM,
+            WorkKind.UNMATCHED_CLAIM,
+        ]
+    )
     # Nothing dropped: the unmatched claims' money is posted to the remittance, to no claim.
     from knead.remittance.models import Posting
-    assert Posting.objects.filter(claim__isnull=True, kind="denial").count() == 1  # CO-50 of KN99999998
+
+    assert (
+        Posting.objects.filter(claim__isnull=True, kind="denial").count() == 1
+    )  # CO-50 of KN99999998
     unmatched = WorkItem.objects.filter(kind=WorkKind.UNMATCHED_CLAIM).first()
     with pytest.raises(BillingRefused, match="not matched to a claim"):
         write_off(unmatched, reason="x", user=users["biller"])
@@ -153,17 +193,27 @@ def test_secondary_claim_carries_the_primary_adjudication(practice, users, setup
     with pytest.raises(BillingRefused, match="no secondary coverage"):
         secondary_claim(primary, user=users["biller"])
     other = Payer.objects.create(practice=practice, name="Second Plan", payer_id="SEC01")
-    Credentialing.objects.create(practice=practice, provider=setup["provider"], payer=other,
-                                 status="credentialed")
-    Coverage.objects.create(practice=practice, client=setup["client"], payer=other, priority=2,
-                            member_id="SEC123")
+    Credentialing.objects.create(
+        practice=practice, provider=setup["provider"], payer=other, status="credentialed"
+    )
+    Coverage.objects.create(
+        practice=practice, client=setup["client"], payer=other, priority=2, member_id="SEC123"
+    )
     secondary = secondary_claim(primary, user=users["biller"])
     [cob] = secondary.other_payers
     # Primary: paid 41.60, line CO-45 8.00 and PR-2 10.40 (ERA 2, claim 1).
     assert cob["paid_amount"] == "41.60" and cob["claim_number"] == "PCN1"
-    assert cob["line_adjudications"] == [{"line": 1, "paid_amount": "41.60", "paid_date": "2026-04-20",
-                                          "adjustments": [{"group": "CO", "reason": "45", "amount": "8.00"},
-                                                          {"group": "PR", "reason": "2", "amount": "10.40"}]}]
+    assert cob["line_adjudications"] == [
+        {
+            "line": 1,
+            "paid_amount": "41.60",
+            "paid_date": "2026-04-20",
+            "adjustments": [
+                {"group": "CO", "reason": "45", "amount": "8.00"},
+                {"group": "PR", "reason": "2", "amount": "10.40"},
+            ],
+        }
+    ]
     findings = scrub_claim(secondary, user=users["biller"], as_of=dt.date(2026, 4, 25))
     assert [f["rule"] for f in findings if f["severity"] == "error"] == []
     batch = build_batch([secondary], user=users["biller"], practice=practice)
@@ -174,8 +224,13 @@ def test_secondary_claim_carries_the_primary_adjudication(practice, users, setup
 def test_a_large_import_runs_in_the_background_with_progress(practice, users, setup, client):
     claims = _claims(setup, practice, users["biller"], n=1)
     Claim.objects.filter(pk=claims[0].pk).update(status="accepted")
-    result = start_import(_era2(claims[0].claim_id, "KN0", "KN1", "KN2"), name="era.835",
-                          user=users["biller"], practice=practice, background=True)
+    result = start_import(
+        _era2(claims[0].claim_id, "KN0", "KN1", "KN2"),
+        name="era.835",
+        user=users["biller"],
+        practice=practice,
+        background=True,
+    )
     result.thread.join(timeout=60)
     result.remittance.refresh_from_db()
     assert result.remittance.status == JobStatus.DONE and result.remittance.processed == 4
@@ -189,6 +244,7 @@ def test_an_unreadable_835_stores_nothing_and_says_where(practice, users):
     with pytest.raises(BillingRefused, match="segment"):
         start_import("ISA*00*bad~", name="bad.835", user=users["biller"], practice=practice)
     from knead.remittance.models import Remittance
+
     assert not Remittance.objects.exists()
 
 
@@ -196,6 +252,7 @@ def test_an_unreadable_835_stores_nothing_and_says_where(practice, users):
 def test_moving_a_claim_the_life_cycle_refuses_is_refused(practice, users, setup):
     from knead.claims.services import transition
     from knead.claims.states import ClaimState
+
     claim = _claims(setup, practice, users["biller"])[0]
     with pytest.raises(TransitionRefused):
         transition(claim, ClaimState.PAID, user=users["biller"])
@@ -206,18 +263,47 @@ def test_moving_a_claim_the_life_cycle_refuses_is_refused(practice, users, setup
 def test_eligibility_270_then_271_summary_on_the_coverage(practice, users, setup):
     check = new_inquiry(setup["coverage"], user=users["biller"], day=dt.date(2026, 4, 1))
     assert "*270*" in check.inquiry and "EQ*AE" in check.inquiry and check.trace in check.inquiry
-    response = x12("271", "005010X279A1", "HB", [
-        ("BHT", "0022", "11", "R1", "20260401", "0900"),
-        ("HL", "1", "", "20", "1"), ("NM1", "PR", "2", "EVERGREEN HEALTH PLAN", "", "", "", "", "PI", "EVG01"),
-        ("HL", "2", "1", "21", "1"), ("NM1", "1P", "2", "CEDAR LANE", "", "", "", "", "XX", "1234567893"),
-        ("HL", "3", "2", "22", "0"), ("TRN", "2", check.trace, "9999999999"),
-        ("NM1", "IL", "1", "EXAMPLE", "JORDAN", "", "", "", "MI", "EVG123456789"),
-        ("DMG", "D8", "19850314"),
-        ("EB", "1", "IND", "30"), ("EB", "A", "IND", "AE", "", "", "", "", "0.2"),
-        ("EB", "F", "IND", "AE", "", "", "27", "", "", "VS", "20"),
-    ])
+    response = x12(
+        "271",
+        "005010X279A1",
+        "HB",
+        [
+            ("BHT", "0022", "11", "R1", "20260401", "0900"),
+            ("HL", "1", "", "20", "1"),
+            ("NM1", "PR", "2", "EVERGREEN HEALTH PLAN", "", "", "", "", "PI", "EVG01"),
+            ("HL", "2", "1", "21", "1"),
+            ("NM1", "1P", "2", "CEDAR LANE", "", "", "", "", "XX", "1234567893"),
+            ("HL", "3", "2", "22", "0"),
+            ("TRN", "2", check.trace, "9999999999"),
+            ("NM1", "IL", "1", "EXAMPLE", "JORDAN", "", "", "", "MI", "EVG123456789"),
+            ("DMG", "D8", "19850314"),
+            ("EB", "1", "IND", "30"),
+            ("EB", "A", "IND", "AE", "", "", "", "", "0.2"),
+            ("EB", "F", "IND", "AE", "", "", "27", "", "", "VS", "20"),
+        ],
+    )
     import_271(check, response, user=users["biller"])
     check.refresh_from_db()
     assert check.active is True
     ae = check.benefits["subscribers"][0]["benefits"]["AE"]
     assert ae["coinsurance"] == "0.2" and ae["visit_limit"] == "20"
+
+
+@pytest.mark.django_db
+def test_a_999_whose_control_number_reads_277_is_still_a_999():
+    from knead.claims.models import AckKind
+    from knead.claims.services import import_acknowledgement
+    from knead.practice.models import Practice
+
+    practice = Practice.objects.create(name="Ack Practice")
+    text = x12(
+        "999",
+        "005010X231A1",
+        "FA",
+        [("AK1", "HC", "277", "005010X222A1"), ("AK9", "A", "0", "0", "0")],
+        control=277,
+    )
+    assert (
+        import_acknowledgement(text, name="a.999", user=None, practice=practice).record.kind
+        == AckKind.FUNCTIONAL
+    )
