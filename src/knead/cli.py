@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
+import os
 import sys
 
 from knead import __version__, commands
@@ -25,7 +25,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"knead {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    # A plain directory listing: pkgutil.iter_modules would import inspect (≈ 8 ms of start-up).
+    folder = os.path.dirname(commands.__file__)
+    names = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and f != "__init__.py")
     for name in [only] if only in names else names:
         importlib.import_module(f"{commands.__name__}.{name}").register(subparsers)
     return parser
