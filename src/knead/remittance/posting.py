@@ -413,8 +413,9 @@ def refresh_claims(pks: list[int], *, user: Any, source: str, note: str,
                 claim.status = target.value
                 events.append((
                     claim.pk, now, user_id, current.value, target.value, source,
-                    f"{note}: paid {claim.paid}, patient {claim.patient_responsibility}, "
-                    f"denied {claim.denied}.",
+                    # Money to the cent: SQLite sums come back with float-like precision.
+                    f"{note}: paid {claim.paid:.2f}, patient {claim.patient_responsibility:.2f}, "
+                    f"denied {claim.denied:.2f}.",
                 ))
     _update_many(
         Claim,

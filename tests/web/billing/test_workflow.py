@@ -307,3 +307,18 @@ def test_a_999_whose_control_number_reads_277_is_still_a_999():
         import_acknowledgement(text, name="a.999", user=None, practice=practice).record.kind
         == AckKind.FUNCTIONAL
     )
+
+
+@pytest.mark.django_db
+def test_claim_history_states_posted_money_to_the_cent():
+    import re
+
+    from knead.claims.models import ClaimEvent
+    from knead.practice.models import Practice
+
+    from .factories import make_billing_records
+
+    make_billing_records(Practice.objects.create(name="History Practice"), {})
+    reasons = list(ClaimEvent.objects.values_list("reason", flat=True))
+    assert any("paid" in reason for reason in reasons)
+    assert not [reason for reason in reasons if re.search(r"\d\.\d{3,}", reason)]
