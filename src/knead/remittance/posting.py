@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from knead.remittance.models import (
     WorkStatus,
 )
 
+logger = logging.getLogger(__name__)
 S = ClaimState
 ZERO = Decimal("0.00")
 CONTRACTUAL = frozenset({("CO", "45"), ("CO", "253"), ("PI", "45"), ("OA", "23")})
@@ -136,8 +138,10 @@ def start_import(
 def _post_in_thread(pk: int, parsed: Any, user: Any) -> None:
     try:
         _post_safely(Remittance.objects.get(pk=pk), parsed, user)
-    except Exception:
-        pass
+    except Exception as error:
+        # The remittance already says what stopped it, for the user; the log names only the
+        # kind of error (its text could carry PHI).
+        logger.error("835 posting %s failed: %s", pk, type(error).__name__)
     finally:
         connection.close()
 
@@ -164,7 +168,9 @@ def _load_claims(practice_id: int, ids: list[str]) -> dict[str, _ClaimRef]:
     by_pk: dict[int, _ClaimRef] = {}
     for start in range(0, len(ids), _CHUNK):
         rows = Claim.objects.filter(
-            practice_id=practice_id, deleted_at__isnull=True, claim_id__in=ids[start : start + _CHUNK]
+            practice_id=practice_id,
+            deleted_at__isnull=True,
+            claim_id__in=ids[start : start + _CHUNK],
         ).values_list("id", "claim_id", "status", "service_from")
         for pk, claim_id, status, service_from in rows:
             ref = _ClaimRef(pk, status, service_from, [])
@@ -210,33 +216,89 @@ class _Poster:
         self.touched: dict[int, tuple[str, str]] = {}  # claim pk → (payer claim no, note)
         self.reversed_claims: set[int] = set()
 
-    def posting(self, kind: str, amount: Decimal, position: int, segment_id: str, *,
-                claim: int | None, line: int | None, group: str = "", reason: str = "",
-                reversal: bool, day: dt.date) -> None:
+    def posting(
+        self,
+        kind: str,
+        amount: Decimal,
+        position: int,
+        segment_id: str,
+        *,
+        claim: int | None,
+        line: int | None,
+        group: str = "",
+        reason: str = "",
+        reversal: bool,
+        day: dt.date,
+    ) -> None:
         # A plain row in POSTING_COLUMNS order: building 500,000 model instances costs more
         # than everything else in a large import.
-        self.postings.append((
-            self.practice_id, self.remittance.pk, claim, line, kind, group, reason,
-            self.ops.adapt_decimalfield_value(amount), reversal, position, segment_id,
-            self.ops.adapt_datefield_value(day), "", self.created, self.user_id,
-        ))
+        self.postings.append(
+            (
+                self.practice_id,
+                self.remittance.pk,
+                claim,
+                line,
+                kind,
+                group,
+                reason,
+                self.ops.adapt_decimalfield_value(amount),
+                reversal,
+                position,
+                segment_id,
+                self.ops.adapt_datefield_value(day),
+                "",
+                self.created,
+                self.user_id,
+            )
+        )
 
-    def item(self, kind: str, amount: Decimal, position: int, *, claim: int | None,
-             line: int | None, codes: list[list[str]] | None = None,
-             remarks: list[str] | None = None, detail: dict[str, Any] | None = None) -> None:
-        self.items.append(WorkItem(
-            practice_id=self.practice_id, remittance_id=self.remittance.pk, claim_id=claim,
-            line_id=line, kind=kind, amount=amount, codes=codes or [], remarks=remarks or [],
-            segment=position, detail=detail or {}, created_by=self.user, updated_by=self.user,
-        ))
+    def item(
+        self,
+        kind: str,
+        amount: Decimal,
+        position: int,
+        *,
+        claim: int | None,
+        line: int | None,
+        codes: list[list[str]] | None = None,
+        remarks: list[str] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.items.append(
+            WorkItem(
+                practice_id=self.practice_id,
+                remittance_id=self.remittance.pk,
+                claim_id=claim,
+                line_id=line,
+                kind=kind,
+                amount=amount,
+                codes=codes or [],
+                remarks=remarks or [],
+                segment=position,
+                detail=detail or {},
+                created_by=self.user,
+                updated_by=self.user,
+            )
+        )
 
-    def adjustments(self, adjustments: Any, *, claim: int | None, line: int | None,
-                    reversal: bool, day: dt.date) -> list[list[str]]:
+    def adjustments(
+        self, adjustments: Any, *, claim: int | None, line: int | None, reversal: bool, day: dt.date
+    ) -> list[list[str]]:
         denied: list[list[str]] = []
         for adj in adjustments:
             kind = posting_kind(adj.group, adj.reason)
-            self.posting(kind, adj.amount, adj.position, "CAS", claim=claim, line=line,
-                         group=adj.group, reason=adj.reason, reversal=reversal, day=day)
+            self.posting(
+                kind,
+                adj.amount,
+                adj.position,
+                "CAS",
+                claim=claim,
+                line=line,
+                group=adj.group,
+                reason=adj.reason,
+                reversal=reversal,
+                day=day,
+            )
             if kind == PostingKind.DENIAL:
                 denied.append([adj.group, adj.reason, f"{adj.amount:.2f}"])
         return denied
@@ -245,22 +307,48 @@ class _Poster:
         reversal = cp.status == "22"
         pk = ref.id if ref else None
         if ref is None:
-            self.item(WorkKind.UNMATCHED_CLAIM, cp.paid, cp.position, claim=None, line=None,
-                      detail={"claim_id": cp.id, "charge": str(cp.charge), "paid": str(cp.paid),
-                              "status": cp.status, "payer_claim_id": cp.payer_claim_id})
+            self.item(
+                WorkKind.UNMATCHED_CLAIM,
+                cp.paid,
+                cp.position,
+                claim=None,
+                line=None,
+                detail={
+                    "claim_id": cp.id,
+                    "charge": str(cp.charge),
+                    "paid": str(cp.paid),
+                    "status": cp.status,
+                    "payer_claim_id": cp.payer_claim_id,
+                },
+            )
         else:
             self.touched[ref.id] = (cp.payer_claim_id, cp.status)
             if reversal:
                 self.reversed_claims.add(ref.id)
-        claim_denied = self.adjustments(cp.adjustments, claim=pk, line=None,
-                                        reversal=reversal, day=day)
+        claim_denied = self.adjustments(
+            cp.adjustments, claim=pk, line=None, reversal=reversal, day=day
+        )
         if claim_denied and not reversal and ref is not None:
-            self.item(WorkKind.DENIAL if cp.paid == 0 else WorkKind.UNDERPAID,
-                      sum((Decimal(a) for _g, _r, a in claim_denied), ZERO), cp.position,
-                      claim=pk, line=None, codes=claim_denied, remarks=list(cp.remarks))
+            self.item(
+                WorkKind.DENIAL if cp.paid == 0 else WorkKind.UNDERPAID,
+                sum((Decimal(a) for _g, _r, a in claim_denied), ZERO),
+                cp.position,
+                claim=pk,
+                line=None,
+                codes=claim_denied,
+                remarks=list(cp.remarks),
+            )
         if not cp.services:
-            self.posting(PostingKind.PAYMENT, cp.paid, cp.position, "CLP", claim=pk, line=None,
-                         reversal=reversal, day=day)
+            self.posting(
+                PostingKind.PAYMENT,
+                cp.paid,
+                cp.position,
+                "CLP",
+                claim=pk,
+                line=None,
+                reversal=reversal,
+                day=day,
+            )
             return
         used: set[int] = set()
         for svc in cp.services:
@@ -269,24 +357,49 @@ class _Poster:
             if line:
                 used.add(line.id)
             elif ref is not None:
-                self.item(WorkKind.UNMATCHED_LINE, svc.paid, svc.position, claim=pk, line=None,
-                          detail={"code": svc.code, "modifiers": list(svc.modifiers),
-                                  "date": svc.date.isoformat() if svc.date else None,
-                                  "charge": str(svc.charge), "paid": str(svc.paid)})
-            self.posting(PostingKind.PAYMENT, svc.paid, svc.position, "SVC", claim=pk,
-                         line=line_pk, reversal=reversal, day=day)
-            denied = self.adjustments(svc.adjustments, claim=pk, line=line_pk,
-                                      reversal=reversal, day=day)
+                self.item(
+                    WorkKind.UNMATCHED_LINE,
+                    svc.paid,
+                    svc.position,
+                    claim=pk,
+                    line=None,
+                    detail={
+                        "code": svc.code,
+                        "modifiers": list(svc.modifiers),
+                        "date": svc.date.isoformat() if svc.date else None,
+                        "charge": str(svc.charge),
+                        "paid": str(svc.paid),
+                    },
+                )
+            self.posting(
+                PostingKind.PAYMENT,
+                svc.paid,
+                svc.position,
+                "SVC",
+                claim=pk,
+                line=line_pk,
+                reversal=reversal,
+                day=day,
+            )
+            denied = self.adjustments(
+                svc.adjustments, claim=pk, line=line_pk, reversal=reversal, day=day
+            )
             if denied and not reversal and ref is not None:
-                self.item(WorkKind.DENIAL if svc.paid == 0 else WorkKind.UNDERPAID,
-                          sum((Decimal(a) for _g, _r, a in denied), ZERO), svc.position,
-                          claim=pk, line=line_pk, codes=denied,
-                          remarks=list(svc.remarks) + list(cp.remarks))
+                self.item(
+                    WorkKind.DENIAL if svc.paid == 0 else WorkKind.UNDERPAID,
+                    sum((Decimal(a) for _g, _r, a in denied), ZERO),
+                    svc.position,
+                    claim=pk,
+                    line=line_pk,
+                    codes=denied,
+                    remarks=list(svc.remarks) + list(cp.remarks),
+                )
 
 
 @transaction.atomic
-def post(remittance: Remittance, parsed: Any, user: Any,
-         on_progress: Callable[[int], None] | None = None) -> Remittance:
+def post(
+    remittance: Remittance, parsed: Any, user: Any, on_progress: Callable[[int], None] | None = None
+) -> Remittance:
     """Post a parsed 835 (``read_835``) to the practice's claims, all or nothing."""
     ids = list({cp.id for payment in parsed.payments for cp in payment.claims})
     claims = _load_claims(remittance.practice_id, ids)
@@ -304,9 +417,17 @@ def post(remittance: Remittance, parsed: Any, user: Any,
                 if on_progress:
                     on_progress(done)
         for plb in payment.provider_adjustments:
-            poster.posting(PostingKind.PROVIDER, plb.amount, plb.position, "PLB", claim=None,
-                           line=None, reason=f"{plb.reason}:{plb.reference}"[:40],
-                           reversal=False, day=day)
+            poster.posting(
+                PostingKind.PROVIDER,
+                plb.amount,
+                plb.position,
+                "PLB",
+                claim=None,
+                line=None,
+                reason=f"{plb.reason}:{plb.reference}"[:40],
+                reversal=False,
+                day=day,
+            )
     if poster.reversed_claims:
         _check_reversals(poster)
     insert_postings(poster.postings)
@@ -314,15 +435,20 @@ def post(remittance: Remittance, parsed: Any, user: Any,
     if poster.reversed_claims:
         # The earlier denial or underpayment is undone with the payment it came with.
         WorkItem.objects.filter(
-            claim_id__in=list(poster.reversed_claims), status=WorkStatus.OPEN,
+            claim_id__in=list(poster.reversed_claims),
+            status=WorkStatus.OPEN,
             kind__in=[WorkKind.DENIAL, WorkKind.UNDERPAID],
         ).exclude(remittance=remittance).update(
             status=WorkStatus.DONE, resolution="reversed", resolved_at=timezone.now()
         )
-    refresh_claims(list(poster.touched), user=user, source="835",
-                   note=f"ERA {remittance.trace or remittance.file_name}",
-                   payer_numbers={k: v[0] for k, v in poster.touched.items()},
-                   day=remittance.paid_on)
+    refresh_claims(
+        list(poster.touched),
+        user=user,
+        source="835",
+        note=f"ERA {remittance.trace or remittance.file_name}",
+        payer_numbers={k: v[0] for k, v in poster.touched.items()},
+        day=remittance.paid_on,
+    )
     remittance.processed = done
     remittance.matched = matched
     remittance.unmatched = done - matched
@@ -341,13 +467,24 @@ def _check_reversals(poster: _Poster) -> None:
     )
     earlier |= {p[2] for p in poster.postings if not p[8] and p[2]}
     for pk in sorted(poster.reversed_claims - earlier):
-        poster.item(WorkKind.REVERSAL, ZERO, 0, claim=pk, line=None,
-                    detail={"why": "The payer reversed a payment Knead never posted."})
+        poster.item(
+            WorkKind.REVERSAL,
+            ZERO,
+            0,
+            claim=pk,
+            line=None,
+            detail={"why": "The payer reversed a payment Knead never posted."},
+        )
 
 
 def _sum(kind: str) -> Sum:
-    return Sum(Case(When(kind=kind, then="amount"), default=Value(ZERO),
-                    output_field=DecimalField(max_digits=12, decimal_places=2)))
+    return Sum(
+        Case(
+            When(kind=kind, then="amount"),
+            default=Value(ZERO),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        )
+    )
 
 
 def totals_for(pks: list[int]) -> dict[int, dict[str, Decimal]]:
@@ -367,8 +504,15 @@ def outcome(t: dict[str, Decimal]) -> ClaimState:
     """The adjudication a claim's net postings show: nothing left (all reversed) → ACCEPTED;
     no denied amount → PAID; a denied amount with some payment or patient share → PARTIAL;
     otherwise DENIED."""
-    if all(t[k] == 0 for k in (PostingKind.PAYMENT, PostingKind.CONTRACTUAL,
-                               PostingKind.DENIAL, PostingKind.PATIENT)):
+    if all(
+        t[k] == 0
+        for k in (
+            PostingKind.PAYMENT,
+            PostingKind.CONTRACTUAL,
+            PostingKind.DENIAL,
+            PostingKind.PATIENT,
+        )
+    ):
         return S.ACCEPTED
     if t[PostingKind.DENIAL] == 0:
         return S.PAID
@@ -377,9 +521,16 @@ def outcome(t: dict[str, Decimal]) -> ClaimState:
     return S.DENIED
 
 
-def refresh_claims(pks: list[int], *, user: Any, source: str, note: str,
-                   payer_numbers: dict[int, str] | None = None,
-                   day: dt.date | None = None, move: bool = True) -> None:
+def refresh_claims(
+    pks: list[int],
+    *,
+    user: Any,
+    source: str,
+    note: str,
+    payer_numbers: dict[int, str] | None = None,
+    day: dt.date | None = None,
+    move: bool = True,
+) -> None:
     """Recompute the cached totals of claims from their postings and, with ``move``, the
     adjudication state (only moves the life cycle allows; each move is an event)."""
     totals = totals_for(pks)
@@ -397,9 +548,14 @@ def refresh_claims(pks: list[int], *, user: Any, source: str, note: str,
         claim.patient_responsibility = t[PostingKind.PATIENT]
         claim.written_off = t[PostingKind.WRITE_OFF]
         claim.billed_to_client = t[PostingKind.TO_CLIENT]
-        claim.balance = (claim.charge - claim.paid - claim.contractual
-                         - claim.patient_responsibility - claim.written_off
-                         - claim.billed_to_client)
+        claim.balance = (
+            claim.charge
+            - claim.paid
+            - claim.contractual
+            - claim.patient_responsibility
+            - claim.written_off
+            - claim.billed_to_client
+        )
         if payer_numbers and payer_numbers.get(claim.pk):
             claim.payer_claim_number = payer_numbers[claim.pk][:50]
         if day:
@@ -411,21 +567,39 @@ def refresh_claims(pks: list[int], *, user: Any, source: str, note: str,
             current = claim.state
             if target is not current and can_move(current, target):
                 claim.status = target.value
-                events.append((
-                    claim.pk, now, user_id, current.value, target.value, source,
-                    # Money to the cent: SQLite sums come back with float-like precision.
-                    f"{note}: paid {claim.paid:.2f}, patient {claim.patient_responsibility:.2f}, "
-                    f"denied {claim.denied:.2f}.",
-                ))
+                events.append(
+                    (
+                        claim.pk,
+                        now,
+                        user_id,
+                        current.value,
+                        target.value,
+                        source,
+                        # Money to the cent: SQLite sums come back with float-like precision.
+                        f"{note}: paid {claim.paid:.2f}, patient {claim.patient_responsibility:.2f}, "
+                        f"denied {claim.denied:.2f}.",
+                    )
+                )
     _update_many(
         Claim,
-        ["paid", "contractual", "denied", "patient_responsibility", "written_off",
-         "billed_to_client", "balance", "payer_claim_number", "adjudicated_on", "first_paid_on",
-         "status"],
+        [
+            "paid",
+            "contractual",
+            "denied",
+            "patient_responsibility",
+            "written_off",
+            "billed_to_client",
+            "balance",
+            "payer_claim_number",
+            "adjudicated_on",
+            "first_paid_on",
+            "status",
+        ],
         claims,
     )
-    _insert_rows(ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source",
-                              "reason"), events)
+    _insert_rows(
+        ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source", "reason"), events
+    )
 
 
 # Django's bulk_update builds one CASE expression per field and row, which takes minutes for
@@ -461,7 +635,8 @@ def _update_many(model: Any, fields: list[str], objects: list[Any]) -> None:
                 )
             return
         sql = (
-            f"UPDATE {table} SET " + ", ".join(f"{quote(c.column)} = %s" for c in columns)
+            f"UPDATE {table} SET "
+            + ", ".join(f"{quote(c.column)} = %s" for c in columns)
             + f" WHERE {pk} = %s"
         )
         cursor.executemany(sql, rows)
@@ -486,9 +661,23 @@ def _insert_rows(model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]
             cursor.executemany(sql, rows[start : start + 5000])
 
 
-POSTING_COLUMNS = ("practice", "remittance", "claim", "line", "kind", "group", "reason", "amount",
-                   "reversal", "segment", "segment_id", "posted_on", "note", "created",
-                   "created_by")
+POSTING_COLUMNS = (
+    "practice",
+    "remittance",
+    "claim",
+    "line",
+    "kind",
+    "group",
+    "reason",
+    "amount",
+    "reversal",
+    "segment",
+    "segment_id",
+    "posted_on",
+    "note",
+    "created",
+    "created_by",
+)
 
 
 def insert_postings(rows: list[tuple[Any, ...]]) -> None:
