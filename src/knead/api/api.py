@@ -31,7 +31,7 @@ from knead.billing.units import UnitRule, allocate_units
 from knead.clients.models import Client
 from knead.practice.rules import rules_for_practice
 from knead.visits.models import Visit
-from knead.visits.to_claim import claim_for_visit
+from knead.visits.to_claim import claim_for_visit, with_claim_facts
 from knead.web import PAGE_SIZE, search
 
 api = NinjaAPI(
@@ -200,16 +200,7 @@ def visit_claim(request: HttpRequest, visit_id: int, superbill: bool = False) ->
     """The claim for one visit, billed directly or (``superbill=true``) by the client."""
     _require(request, "visits.view")
     visit = get_object_or_404(
-        Visit.objects.for_practice(request.practice).select_related(
-            "practice",
-            "provider",
-            "client",
-            "coverage__payer",
-            "case__payer",
-            "referral",
-            "authorization",
-        ),
-        pk=visit_id,
+        with_claim_facts(Visit.objects.for_practice(request.practice)), pk=visit_id
     )
     record(request, Action.EXPORT, visit, detail="claim JSON (api)")
     mode = BillingMode.SUPERBILL if superbill else BillingMode.DIRECT

@@ -598,10 +598,24 @@ def corrected_claim(
     new.save()
     new.claim_id = claim_id_for(new.pk)
     new.save(update_fields=["claim_id"])
+    _copy_lines(claim, new, modifiers)
+    ClaimEvent.objects.create(
+        claim=new,
+        user=user,
+        to_status=S.DRAFT.value,
+        reason=f"{'Corrected' if frequency == '7' else 'Void'} claim for {claim.claim_id}. {reason}",
+    )
+    return new
+
+
+def _copy_lines(
+    source: Claim, target: Claim, modifiers: dict[int, list[str]] | None = None
+) -> None:
+    """Copy a claim's lines onto a new claim, with new modifiers for the positions given."""
     changes = modifiers or {}
     ClaimLine.objects.bulk_create(
         ClaimLine(
-            claim=new,
+            claim=target,
             visit_id=line.visit_id,
             position=line.position,
             service_date=line.service_date,
@@ -611,15 +625,8 @@ def corrected_claim(
             charge=line.charge,
             pointers=line.pointers,
         )
-        for line in claim.lines.all()
+        for line in source.lines.all()
     )
-    ClaimEvent.objects.create(
-        claim=new,
-        user=user,
-        to_status=S.DRAFT.value,
-        reason=f"{'Corrected' if frequency == '7' else 'Void'} claim for {claim.claim_id}. {reason}",
-    )
-    return new
 
 
 def _other_payer_dict(primary: Claim, base: core.Claim) -> dict[str, Any]:
@@ -705,20 +712,7 @@ def secondary_claim(primary: Claim, *, user: Any) -> Claim:
     new.save()
     new.claim_id = claim_id_for(new.pk)
     new.save(update_fields=["claim_id"])
-    ClaimLine.objects.bulk_create(
-        ClaimLine(
-            claim=new,
-            visit_id=line.visit_id,
-            position=line.position,
-            service_date=line.service_date,
-            code=line.code,
-            modifiers=line.modifiers,
-            units=line.units,
-            charge=line.charge,
-            pointers=line.pointers,
-        )
-        for line in primary.lines.all()
-    )
+    _copy_lines(primary, new)
     ClaimEvent.objects.create(
         claim=new,
         user=user,

@@ -16,21 +16,9 @@ def _from_visit(args: argparse.Namespace) -> int:
     from knead.billing.claim import BillingMode
     from knead.billing.claim_json import dump_claims
     from knead.visits.models import Visit
-    from knead.visits.to_claim import claim_for_visit
+    from knead.visits.to_claim import claim_for_visit, with_claim_facts
 
-    query = (
-        Visit.objects.filter(pk__in=args.visit_ids, deleted_at__isnull=True)
-        .select_related(
-            "practice",
-            "provider",
-            "client",
-            "coverage__payer",
-            "case__payer",
-            "referral",
-            "authorization",
-        )
-        .prefetch_related("lines")
-    )
+    query = with_claim_facts(Visit.objects.filter(pk__in=args.visit_ids, deleted_at__isnull=True))
     try:
         visits = list(query)
     except DatabaseError as error:

@@ -48,7 +48,7 @@ from knead.paperwork.models import PrintSettings
 from knead.practice.rules import rules_for_practice
 from knead.practice.services import save_record
 from knead.visits.models import Visit
-from knead.visits.to_claim import claim_for_visit, claim_id_for_visit
+from knead.visits.to_claim import claim_for_visit, claim_id_for_visit, with_claim_facts
 
 ZERO = Decimal("0.00")
 DEFAULT_METHOD = PaymentMethod.CARD
@@ -63,16 +63,9 @@ class PaperworkError(ValueError):
 
 def visits_for_paperwork(visits: QuerySet[Visit]) -> QuerySet[Visit]:
     """The related records every document reads, fetched with the visits."""
-    return visits.select_related(
-        "practice",
-        "client",
-        "provider",
-        "coverage__payer",
-        "case__payer",
-        "referral",
-        "authorization",
-        "signed_by",
-    ).prefetch_related("lines", "amendments__author")
+    return (
+        with_claim_facts(visits).select_related("signed_by").prefetch_related("amendments__author")
+    )
 
 
 def visit_charge(visit: Visit) -> Decimal:
