@@ -46,10 +46,6 @@ class Npi:
     def __str__(self) -> str:
         return self.value
 
-    @property
-    def is_organization(self) -> bool:
-        return self.value[0] == "2"
-
 
 def npi_problem(value: str) -> str | None:
     """Say in plain words what is wrong with an NPI, or return None when it is valid."""

@@ -166,10 +166,6 @@ class Coverage(PracticeScoped):
     def get_absolute_url(self) -> str:
         return reverse("clients:coverage", args=[self.pk])
 
-    @property
-    def covered_code_list(self) -> list[str]:
-        return split_codes(self.covered_codes)
-
     def is_active_on(self, day: dt.date) -> bool:
         return (self.effective_on is None or self.effective_on <= day) and (
             self.terminates_on is None or day <= self.terminates_on
@@ -306,10 +302,6 @@ class Referral(PracticeScoped):
 
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.client_id]) + "#referrals"
-
-    @property
-    def diagnosis_list(self) -> list[str]:
-        return split_codes(self.diagnoses)
 
     def clean(self) -> None:
         if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
