@@ -7,7 +7,8 @@ parser's per-claim totals agree with the generator's truth.
     .venv/bin/python bench/x12.py --sizes 10000,50000 --repeat 3
 
 Every parser runs as a whole process (startup included) on the same synthetic, pyx12-valid
-835 files (knead.billing.x12.synthetic). Knead runs as ``knead x12 835 FILE --json``. The peers
+835 files (knead.billing.x12.synthetic). Knead runs as ``knead x12 835 FILE --json``, its
+bytecode compiled first as for an installed package. The peers
 conflict with our pins (linuxforhealth-x12 needs pydantic 1), so they get their own virtual
 environment in bench/.peers/ (gitignored), installed with pip from PyPI on first use.
 linuxforhealth-x12 0.57 rejects every 835 carrying the required 1000A PER*BL (it expects a
@@ -18,6 +19,7 @@ pre-root validator. Output files go to bench/out/x12/ (gitignored).
 from __future__ import annotations
 
 import argparse
+import compileall
 import gc
 import json
 import os
@@ -301,6 +303,10 @@ def main() -> int:
                         help="sizes at which the slow peers run (default 10000)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    # Knead is an editable install, so its bytecode is compiled here as pip compiles a regular
+    # install's (and the peers'); otherwise, under PYTHONDONTWRITEBYTECODE, every run would
+    # compile Knead's modules from source.
+    compileall.compile_dir(ROOT / "src", quiet=1)
     sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     slow_sizes = {int(s) for s in args.peers_at.split(",")}
     peers_ok = _ensure_peers()

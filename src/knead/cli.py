@@ -7,18 +7,22 @@ are used by other tools. Commands that need the database call ``knead.commands.d
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from knead import __version__, commands
-from knead.commands.app import PASSTHROUGH, run_passthrough
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser for every command, or only for ``only`` when a module of that name adds it
     (so ``knead x12 …`` starts without importing the other commands)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="knead",
         description="Knead: insurance billing and clinical documentation for massage therapists.",
@@ -35,6 +39,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["x12"]:
+        from knead.commands.x12 import run_reader
+
+        code = run_reader(argv[1:])
+        if code is not None:
+            return code
+    from knead.commands.app import PASSTHROUGH, run_passthrough
+
     if (
         argv
         and argv[0] in PASSTHROUGH

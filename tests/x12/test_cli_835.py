@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from knead.cli import main
 
 from .support import FIXTURES
@@ -96,3 +98,32 @@ def test_held_output_spills_to_a_temporary_file_and_releases_everything_in_order
     held.release(out)
     held.close()
     assert out.getvalue() == "".join(f"{n}," for n in range(100))
+
+
+def test_held_output_in_memory_releases_every_part_in_order():
+    import io
+
+    from knead.commands.x12 import _HeldOutput
+
+    held = _HeldOutput()
+    for n in range(1000):  # several release blocks
+        held.write(f"{n},")
+    out = io.StringIO()
+    held.release(out)
+    assert out.getvalue() == "".join(f"{n}," for n in range(1000))
+
+
+def test_options_before_the_file_give_the_same_document(capsys):
+    # "FILE --json" runs without the argparse parser; "--json FILE" goes through it.
+    path = str(FIXTURES / "two-payers.835")
+    direct = _run(capsys, "835", path, "--json")
+    parsed = _run(capsys, "835", "--json", path)
+    assert direct == parsed
+    assert direct[0] == 0 and json.loads(direct[1])["payments"]
+
+
+def test_help_is_still_the_parsers(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["x12", "835", "--help"])
+    assert exit_.value.code == 0
+    assert "usage: knead x12 835 [-h] [--json] FILE" in capsys.readouterr().out

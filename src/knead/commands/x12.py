@@ -1,16 +1,19 @@
 """``knead x12``: write 837P claims and 270 inquiries; read 835, 271, 999 and 277CA files.
 
 Readers exit 0 when the file was read (balancing problems are part of the output), 2 when it
-cannot be read (the reason goes to stderr). Imports stay inside the handlers: this module is
-imported at every ``knead`` start.
+cannot be read (the reason goes to stderr). Imports stay inside the handlers, and the plain
+reader form ``knead x12 KIND FILE [--json]`` runs without building the argparse parser
+(``run_reader``): other tools call the readers once per file, so start-up time counts.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _fail(command: str, path: str, error: Exception) -> int:
@@ -49,7 +52,10 @@ class _HeldOutput:
 
     def release(self, out: TextIO) -> None:
         if self._file is None:
-            out.writelines(self._parts)
+            # Blocks of parts: one write per part would be a system call each when stdout is
+            # unbuffered (PYTHONUNBUFFERED), and one huge string costs two more copies.
+            for start in range(0, len(self._parts), 256):
+                out.write("".join(self._parts[start:start + 256]))
             return
         import shutil
 
@@ -62,7 +68,7 @@ class _HeldOutput:
         self._parts = []
 
 
-def _read_835(args: argparse.Namespace) -> int:
+def _read_835(path: str, as_json: bool) -> int:
     import gc
 
     from knead.billing.x12.errors import Problem, X12Error
@@ -74,8 +80,8 @@ def _read_835(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     held = _HeldOutput()
     try:
-        with _open_x12(args.file) as source:
-            if args.json:
+        with _open_x12(path) as source:
+            if as_json:
                 from knead.billing.x12.remittance_json import write_remittance_json
 
                 write_remittance_json(stream_835(source, problems), problems, held)
@@ -83,7 +89,7 @@ def _read_835(args: argparse.Namespace) -> int:
                 _summarise_835(stream_835(source, problems), problems, held)
         held.release(sys.stdout)
     except (X12Error, OSError) as error:
-        return _fail("835", args.file, error)
+        return _fail("835", path, error)
     finally:
         held.close()
         if collecting:
@@ -130,17 +136,17 @@ def _summarise_835(events, problems, out: _HeldOutput) -> None:  # type: ignore[
 
 def _reader(command: str, loader: Callable[[TextIO], object],
             to_json: Callable[[object], object], summary: Callable[[object], str]):  # type: ignore[no-untyped-def]
-    def handler(args: argparse.Namespace) -> int:
+    def handler(path: str, as_json: bool) -> int:
         import json
 
         from knead.billing.x12.errors import X12Error
 
         try:
-            with _open_x12(args.file) as source:
+            with _open_x12(path) as source:
                 result = loader(source)
         except (X12Error, OSError) as error:
-            return _fail(command, args.file, error)
-        if args.json:
+            return _fail(command, path, error)
+        if as_json:
             json.dump(to_json(result), sys.stdout, indent=1, ensure_ascii=False)
             sys.stdout.write("\n")
         else:
@@ -150,25 +156,25 @@ def _reader(command: str, loader: Callable[[TextIO], object],
     return handler
 
 
-def _read_271(args: argparse.Namespace) -> int:
+def _read_271(path: str, as_json: bool) -> int:
     from knead.billing.x12 import eligibility
 
     return _reader("271", eligibility.read_271, eligibility.benefits_json,
-                   eligibility.benefits_summary)(args)
+                   eligibility.benefits_summary)(path, as_json)
 
 
-def _read_999(args: argparse.Namespace) -> int:
+def _read_999(path: str, as_json: bool) -> int:
     from knead.billing.x12 import acknowledgement
 
     return _reader("999", acknowledgement.read_999, acknowledgement.acknowledgement_json,
-                   acknowledgement.acknowledgement_summary)(args)
+                   acknowledgement.acknowledgement_summary)(path, as_json)
 
 
-def _read_277(args: argparse.Namespace) -> int:
+def _read_277(path: str, as_json: bool) -> int:
     from knead.billing.x12 import claim_status
 
     return _reader("277", claim_status.read_277ca, claim_status.claim_status_json,
-                   claim_status.claim_status_summary)(args)
+                   claim_status.claim_status_summary)(path, as_json)
 
 
 def _write_837(args: argparse.Namespace) -> int:
@@ -236,6 +242,29 @@ def _write_837(args: argparse.Namespace) -> int:
     return 1 if len(accepted) < len(claims) else 0
 
 
+READERS: dict[str, tuple[str, Callable[[str, bool], int]]] = {
+    "835": ("read an 835 remittance: payments, claims, adjustments, balancing problems",
+            _read_835),
+    "271": ("read a 271 eligibility response: coverage and benefits per service type",
+            _read_271),
+    "999": ("read a 999 implementation acknowledgment: accepted or rejected, with errors",
+            _read_999),
+    "277": ("read a 277CA claim acknowledgment: each claim accepted or rejected", _read_277),
+}
+
+
+def run_reader(argv: list[str]) -> int | None:
+    """Run ``KIND FILE`` or ``KIND FILE --json`` (the words after ``x12``) and return the exit
+    code; None for any other form (help, options, mistakes), which the parser then handles.
+
+    Building the argparse parser takes longer than reading a small file.
+    """
+    if len(argv) in (2, 3) and argv[0] in READERS and not argv[1].startswith("-") \
+            and argv[2:] in ([], ["--json"]):
+        return READERS[argv[0]][1](argv[1], len(argv) == 3)
+    return None
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     x12 = subparsers.add_parser(
         "x12",
@@ -243,21 +272,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read and write HIPAA X12 5010 files. Guide: docs/x12.md.",
     )
     kinds = x12.add_subparsers(dest="x12_command", metavar="KIND", required=True)
-    for kind, text, handler in (
-        ("835", "read an 835 remittance: payments, claims, adjustments, balancing problems",
-         _read_835),
-        ("271", "read a 271 eligibility response: coverage and benefits per service type",
-         _read_271),
-        ("999", "read a 999 implementation acknowledgment: accepted or rejected, with errors",
-         _read_999),
-        ("277", "read a 277CA claim acknowledgment: each claim accepted or rejected",
-         _read_277),
-    ):
+    for kind, (text, read) in READERS.items():
         reader = kinds.add_parser(kind, help=text, description=text + ". Exits 2 with the "
                                   "reason on stderr when the file cannot be read.")
         reader.add_argument("file", metavar="FILE")
         reader.add_argument("--json", action="store_true", help="print one JSON document")
-        reader.set_defaults(handler=handler)
+        reader.set_defaults(handler=lambda args, read=read: read(args.file, args.json))
 
     claims = kinds.add_parser(
         "837",

@@ -386,165 +386,169 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                             else f"{name} is missing", pos, tag))
 
     # Branches are ordered by how often their segment occurs in a typical 835.
-    for position, seg in enumerate(stream, 1):
-        tag = seg[0]
-        if not in_set and tag not in ENVELOPE_SEGMENTS:
-            raise envelope.outside(position, tag[:3])
-        if tag == "CAS":
-            if svc is not None:
-                total = _adjustments(seg, position, svc_cas)
-                svc_cas_total += total
-            elif claim is not None:
-                total = _adjustments(seg, position, claim_cas)
-                claim_cas_total += total
-            else:
-                raise X12Error("CAS before any CLP claim", position, tag)
-            if seg[1] == "PR":
-                patient_share += total
-        elif tag == "DTM":
-            qualifier = seg[1] if len(seg) > 1 else ""
-            text = seg[2] if len(seg) > 2 else ""
-            if svc is not None and qualifier in ("472", "150", "151"):
-                day = ccyymmdd(text)
-                if day is None:
-                    bad_date(text, position, tag, f"DTM*{qualifier} service date")
-                elif qualifier == "151":
-                    svc_dates[1] = day
-                elif qualifier == "150" or svc_dates[0] is None:
-                    svc_dates[0] = day
-            elif svc is None and claim is not None and qualifier in ("232", "233"):
-                day = ccyymmdd(text)
-                if day is None:
-                    bad_date(text, position, tag, f"DTM*{qualifier} statement date")
-                claim_dates[0 if qualifier == "232" else 1] = day
-            elif header is not None and qualifier == "405":
-                header.production_date = ccyymmdd(text)
-                if header.production_date is None:
-                    bad_date(text, position, tag, "DTM*405 production date")
-        elif tag == "NM1":
-            if claim is not None and svc is None and len(seg) > 1 and seg[1] == "QC":
-                last = seg[3] if len(seg) > 3 else ""
-                first = seg[4] if len(seg) > 4 else ""
-                patient = [f"{last}, {first}" if first else last, seg[9] if len(seg) > 9 else ""]
-        elif tag == "REF":
-            if svc is not None:
-                if len(seg) > 2 and seg[1] == "6R":
-                    svc_control = seg[2]
-            elif (header is not None and header.party is not None and len(seg) > 2
-                  and seg[1] in ("2U", "TJ", "PQ", "EO", "NF", "HPI", "0B", "D3")):
-                header.party[3] = header.party[3] or seg[2]
-        elif tag == "SVC":
-            if claim is None:
-                raise X12Error("SVC before any CLP claim", position, tag)
-            if svc is not None:
-                services.append(close_service())
-                lines_cas_total += svc_cas_total
-            svc, svc_position = seg, position
-            svc_cas = []
-            svc_cas_total = _ZERO
-            svc_remarks = []
-            svc_dates = [None, None]
-            svc_allowed = None
-            svc_control = ""
-        elif tag == "AMT":
-            if svc is not None and len(seg) > 2 and seg[1] == "B6":
-                svc_allowed = _money(seg[2], position, tag, 2)
-        elif tag == "CLP" or tag == "LX" or tag == "PLB" or tag == "SE":
-            if header is not None:
-                frozen = header.freeze(problems)
-                header = None
-                yield frozen
-            if svc is not None:
-                services.append(close_service())
-                lines_cas_total += svc_cas_total
-                svc = None
-            if claim is not None:
-                done = close_claim()
-                claims_paid += done.paid
-                claim_count += 1
-                claim = None
-                yield done
-            if tag == "CLP":
-                if plbs:
-                    raise X12Error("CLP after PLB: provider adjustments close the payment",
+    element = stream.delimiters.element
+    for batch in stream.batches():
+        for raw in batch:
+            position += 1
+            seg = raw.split(element)
+            tag = seg[0]
+            if not in_set and tag not in ENVELOPE_SEGMENTS:
+                raise envelope.outside(position, tag[:3])
+            if tag == "CAS":
+                if svc is not None:
+                    total = _adjustments(seg, position, svc_cas)
+                    svc_cas_total += total
+                elif claim is not None:
+                    total = _adjustments(seg, position, claim_cas)
+                    claim_cas_total += total
+                else:
+                    raise X12Error("CAS before any CLP claim", position, tag)
+                if seg[1] == "PR":
+                    patient_share += total
+            elif tag == "DTM":
+                qualifier = seg[1] if len(seg) > 1 else ""
+                text = seg[2] if len(seg) > 2 else ""
+                if svc is not None and qualifier in ("472", "150", "151"):
+                    day = ccyymmdd(text)
+                    if day is None:
+                        bad_date(text, position, tag, f"DTM*{qualifier} service date")
+                    elif qualifier == "151":
+                        svc_dates[1] = day
+                    elif qualifier == "150" or svc_dates[0] is None:
+                        svc_dates[0] = day
+                elif svc is None and claim is not None and qualifier in ("232", "233"):
+                    day = ccyymmdd(text)
+                    if day is None:
+                        bad_date(text, position, tag, f"DTM*{qualifier} statement date")
+                    claim_dates[0 if qualifier == "232" else 1] = day
+                elif header is not None and qualifier == "405":
+                    header.production_date = ccyymmdd(text)
+                    if header.production_date is None:
+                        bad_date(text, position, tag, "DTM*405 production date")
+            elif tag == "NM1":
+                if claim is not None and svc is None and len(seg) > 1 and seg[1] == "QC":
+                    last = seg[3] if len(seg) > 3 else ""
+                    first = seg[4] if len(seg) > 4 else ""
+                    patient = [f"{last}, {first}" if first else last, seg[9] if len(seg) > 9 else ""]
+            elif tag == "REF":
+                if svc is not None:
+                    if len(seg) > 2 and seg[1] == "6R":
+                        svc_control = seg[2]
+                elif (header is not None and header.party is not None and len(seg) > 2
+                      and seg[1] in ("2U", "TJ", "PQ", "EO", "NF", "HPI", "0B", "D3")):
+                    header.party[3] = header.party[3] or seg[2]
+            elif tag == "SVC":
+                if claim is None:
+                    raise X12Error("SVC before any CLP claim", position, tag)
+                if svc is not None:
+                    services.append(close_service())
+                    lines_cas_total += svc_cas_total
+                svc, svc_position = seg, position
+                svc_cas = []
+                svc_cas_total = _ZERO
+                svc_remarks = []
+                svc_dates = [None, None]
+                svc_allowed = None
+                svc_control = ""
+            elif tag == "AMT":
+                if svc is not None and len(seg) > 2 and seg[1] == "B6":
+                    svc_allowed = _money(seg[2], position, tag, 2)
+            elif tag == "CLP" or tag == "LX" or tag == "PLB" or tag == "SE":
+                if header is not None:
+                    frozen = header.freeze(problems)
+                    header = None
+                    yield frozen
+                if svc is not None:
+                    services.append(close_service())
+                    lines_cas_total += svc_cas_total
+                    svc = None
+                if claim is not None:
+                    done = close_claim()
+                    claims_paid += done.paid
+                    claim_count += 1
+                    claim = None
+                    yield done
+                if tag == "CLP":
+                    if plbs:
+                        raise X12Error("CLP after PLB: provider adjustments close the payment",
+                                       position, tag)
+                    claim, claim_position = seg, position
+                    claim_cas = []
+                    claim_cas_total = lines_cas_total = patient_share = _ZERO
+                    claim_remarks = []
+                    claim_dates = [None, None]
+                    patient = ["", ""]
+                    services = []
+                elif tag == "PLB":
+                    _provider_adjustments(seg, position, component, plbs)
+                elif tag == "SE":
+                    closed = envelope.handle(position, seg)
+                    assert closed is not None and frozen is not None
+                    adjustments = tuple(plbs)
+                    expected = claims_paid - sum((p.amount for p in adjustments), _ZERO)
+                    if frozen.amount != expected:
+                        add_problem(Problem(
+                            f"payment {frozen.trace or frozen.control_number} does not balance: BPR02 "
+                            f"{frozen.amount}, but claim payments {claims_paid} - provider "
+                            f"adjustments {claims_paid - expected} = {expected}",
+                            frozen.position, "BPR"))
+                    yield PaymentEnd(frozen, adjustments, claims_paid, claim_count, position)
+                    in_set = False
+                    frozen = None
+                    plbs = []
+                    claims_paid = _ZERO
+                    claim_count = 0
+            elif tag == "LQ":
+                if svc is None:
+                    raise X12Error("LQ outside a service line", position, tag)
+                if len(seg) > 2 and seg[1] == "HE":
+                    svc_remarks.append(seg[2])
+            elif tag == "MOA" or tag == "MIA":
+                if claim is None or svc is not None:
+                    raise X12Error(f"{tag} outside the claim it belongs to", position, tag)
+                slots = (3, 4, 5, 6, 7) if tag == "MOA" else (5, 20, 21, 22, 23)
+                claim_remarks.extend(seg[i] for i in slots if i < len(seg) and seg[i])
+            elif tag == "BPR":
+                if header is None:
+                    raise X12Error("BPR outside the header of an 835 set", position, tag)
+                if len(seg) < 5 or not seg[2]:
+                    raise X12Error("BPR needs BPR01-BPR04 (handling, amount, credit/debit, method)",
                                    position, tag)
-                claim, claim_position = seg, position
-                claim_cas = []
-                claim_cas_total = lines_cas_total = patient_share = _ZERO
-                claim_remarks = []
-                claim_dates = [None, None]
-                patient = ["", ""]
-                services = []
-            elif tag == "PLB":
-                _provider_adjustments(seg, position, component, plbs)
-            elif tag == "SE":
-                closed = envelope.handle(position, seg)
-                assert closed is not None and frozen is not None
-                adjustments = tuple(plbs)
-                expected = claims_paid - sum((p.amount for p in adjustments), _ZERO)
-                if frozen.amount != expected:
-                    add_problem(Problem(
-                        f"payment {frozen.trace or frozen.control_number} does not balance: BPR02 "
-                        f"{frozen.amount}, but claim payments {claims_paid} - provider "
-                        f"adjustments {claims_paid - expected} = {expected}",
-                        frozen.position, "BPR"))
-                yield PaymentEnd(frozen, adjustments, claims_paid, claim_count, position)
-                in_set = False
-                frozen = None
-                plbs = []
-                claims_paid = _ZERO
-                claim_count = 0
-        elif tag == "LQ":
-            if svc is None:
-                raise X12Error("LQ outside a service line", position, tag)
-            if len(seg) > 2 and seg[1] == "HE":
-                svc_remarks.append(seg[2])
-        elif tag == "MOA" or tag == "MIA":
-            if claim is None or svc is not None:
-                raise X12Error(f"{tag} outside the claim it belongs to", position, tag)
-            slots = (3, 4, 5, 6, 7) if tag == "MOA" else (5, 20, 21, 22, 23)
-            claim_remarks.extend(seg[i] for i in slots if i < len(seg) and seg[i])
-        elif tag == "BPR":
-            if header is None:
-                raise X12Error("BPR outside the header of an 835 set", position, tag)
-            if len(seg) < 5 or not seg[2]:
-                raise X12Error("BPR needs BPR01-BPR04 (handling, amount, credit/debit, method)",
-                               position, tag)
-            header.position = position
-            header.handling, header.credit_debit, header.method = seg[1], seg[3], seg[4]
-            header.amount = _money(seg[2], position, tag, 2)
-            text = seg[16] if len(seg) > 16 else ""
-            header.date = ccyymmdd(text)
-            if header.date is None:
-                bad_date(text, position, tag, "BPR16 payment effective date")
-        elif tag == "TRN":
-            if header is not None:
-                header.trace = seg[2] if len(seg) > 2 else ""
-                header.originator = seg[3] if len(seg) > 3 else ""
-        elif tag == "N1":
-            if header is not None:
-                role = seg[1] if len(seg) > 1 else ""
-                party = header.payer if role == "PR" else header.payee if role == "PE" else None
-                if party is not None:
-                    party[0] = seg[2] if len(seg) > 2 else ""
-                    party[1] = seg[3] if len(seg) > 3 else ""
-                    party[2] = seg[4] if len(seg) > 4 else ""
-                header.party = party
-                if role == "PR":
-                    header.payer_position = position
-        elif tag == "PER":
-            if header is not None and header.party is header.payer and len(seg) > 1 \
-                    and seg[1] == "BL":
-                header.payer_contact = True
-        elif tag in ENVELOPE_SEGMENTS:
-            if envelope.transaction is not None and tag != "ST":
-                raise X12Error(f"{tag} inside an open ST/SE set (missing SE?)", position, tag)
-            envelope.handle(position, seg)
-            if tag == "ST":
-                header = _Header(seg[2], position)
-                in_set = True
-        elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
-            raise X12Error(f"{tag[:10]!r} is not a segment ID", position, tag[:3])
+                header.position = position
+                header.handling, header.credit_debit, header.method = seg[1], seg[3], seg[4]
+                header.amount = _money(seg[2], position, tag, 2)
+                text = seg[16] if len(seg) > 16 else ""
+                header.date = ccyymmdd(text)
+                if header.date is None:
+                    bad_date(text, position, tag, "BPR16 payment effective date")
+            elif tag == "TRN":
+                if header is not None:
+                    header.trace = seg[2] if len(seg) > 2 else ""
+                    header.originator = seg[3] if len(seg) > 3 else ""
+            elif tag == "N1":
+                if header is not None:
+                    role = seg[1] if len(seg) > 1 else ""
+                    party = header.payer if role == "PR" else header.payee if role == "PE" else None
+                    if party is not None:
+                        party[0] = seg[2] if len(seg) > 2 else ""
+                        party[1] = seg[3] if len(seg) > 3 else ""
+                        party[2] = seg[4] if len(seg) > 4 else ""
+                    header.party = party
+                    if role == "PR":
+                        header.payer_position = position
+            elif tag == "PER":
+                if header is not None and header.party is header.payer and len(seg) > 1 \
+                        and seg[1] == "BL":
+                    header.payer_contact = True
+            elif tag in ENVELOPE_SEGMENTS:
+                if envelope.transaction is not None and tag != "ST":
+                    raise X12Error(f"{tag} inside an open ST/SE set (missing SE?)", position, tag)
+                envelope.handle(position, seg)
+                if tag == "ST":
+                    header = _Header(seg[2], position)
+                    in_set = True
+            elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
+                raise X12Error(f"{tag[:10]!r} is not a segment ID", position, tag[:3])
     envelope.finish(position)
     problems.extend(envelope.problems)
 

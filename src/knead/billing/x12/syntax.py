@@ -18,7 +18,7 @@ from typing import NamedTuple, TextIO
 from knead.billing.x12.errors import X12Error
 
 ISA_LENGTH = 106
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 _LINE_BREAKS = "\r\n"
 
 
@@ -99,11 +99,19 @@ class SegmentStream:
                            "read block)") from None
 
     def __iter__(self) -> Iterator[list[str]]:
+        split, element = str.split, self.delimiters.element
+        for batch in self.batches():
+            for text in batch:
+                yield split(text, element)
+
+    def batches(self) -> Iterator[list[str]]:
+        """The segments' texts, unsplit, a read block at a time.
+
+        A reader that loops over these lists itself avoids resuming a generator for every
+        segment, which is a noticeable part of reading a large 835.
+        """
         terminator = self.delimiters.segment
-        element = self.delimiters.element
-        delimiters = self.delimiters
-        drop = [c for c in _LINE_BREAKS if c not in (terminator, element, delimiters.component,
-                                                     delimiters.repetition)]
+        drop = [c for c in _LINE_BREAKS if c not in self.delimiters]
         text = self._pending
         self._pending = ""
         while True:
@@ -113,9 +121,9 @@ class SegmentStream:
                     text = text.replace(char, "")
             pieces = text.split(terminator)
             text = pieces.pop()
-            for piece in pieces:
-                if piece:
-                    yield piece.split(element)
+            if "" in pieces:
+                pieces = [piece for piece in pieces if piece]
+            yield pieces
             if not more:
                 break
             text += more
