@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knead.billing.claim_json import claim_from_dict
+from knead.billing.forms.cms1500 import cms1500_boxes
 from knead.billing.rules import load_rules
 from knead.billing.scrub import RULES, Purpose, Severity, scrub
 from knead.cli import main
@@ -352,6 +353,12 @@ def test_referral_rules():
     assert rule_ids(wc) == ["REFERRAL_MISSING"]
     assert rule_ids(changed("workers-comp", referral__expires="2026-10-01")) == ["REFERRAL_EXPIRED"]
     assert rule_ids(changed("workers-comp", referral__visits_used=6)) == ["REFERRAL_VISITS_USED_UP"]
+
+
+def test_referral_date_and_visit_findings_point_at_the_box_the_referral_number_prints_in():
+    (page,) = cms1500_boxes(claim_from_dict(example("workers-comp"))).pages
+    assert page.values["23"] == "RX-4471"  # the example's referral number
+    assert RULES["REFERRAL_EXPIRED"].box == RULES["REFERRAL_VISITS_USED_UP"].box == "23"
 
 
 def test_authorization_rules(tmp_path):

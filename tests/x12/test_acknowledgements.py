@@ -78,6 +78,14 @@ def test_277ca_claim_without_a_status_category_is_a_problem():
     assert "no acceptance or rejection category" in report.problems[0].message
 
 
+def test_277ca_claim_only_received_is_neither_accepted_nor_rejected():
+    # A1: "received. This does not mean that the claim has been accepted for adjudication."
+    text = fixture("claims-acknowledged.277").replace("STC*A2:20:PR", "STC*A1:19:PR")
+    report = read_277ca(text)
+    assert (report.claims[0].status, report.claims[0].accepted) == ("received", False)
+    assert report.problems == ()
+
+
 def test_cli_999_and_277_json(capsys):
     assert main(["x12", "999", str(FIXTURES / "batch-partly-rejected.999"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -86,14 +86,9 @@ def test_grouping_puts_a_date_range_on_one_claim(practice, users, setup):
     assert claim.lines.count() == 2
 
 
-@pytest.mark.django_db
-def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(
-    practice, users, setup
-):
-    claim = _claims(setup, practice, users["biller"])[0]
-    scrub_claim(claim, user=users["biller"], as_of=dt.date(2026, 3, 30))
-    build_batch([claim], user=users["biller"], practice=practice)
-    report = x12(
+def _claim_acknowledgement(claim, claim_status):
+    """A 277CA for ``claim`` whose claim-level STC01 is ``claim_status``."""
+    return x12(
         "277",
         "005010X214",
         "HN",
@@ -117,10 +112,20 @@ def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(
             ("HL", "4", "3", "PT"),
             ("NM1", "QC", "1", "EXAMPLE", "JORDAN", "", "", "", "MI", "EVG123456789"),
             ("TRN", "2", claim.claim_id),
-            ("STC", ("A7", "562", "85"), "20260401", "U", "60"),
+            ("STC", claim_status, "20260401", "U", "60"),
             ("DTP", "472", "RD8", "20260302-20260302"),
         ],
     )
+
+
+@pytest.mark.django_db
+def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(
+    practice, users, setup
+):
+    claim = _claims(setup, practice, users["biller"])[0]
+    scrub_claim(claim, user=users["biller"], as_of=dt.date(2026, 3, 30))
+    build_batch([claim], user=users["biller"], practice=practice)
+    report = _claim_acknowledgement(claim, ("A7", "562", "85"))
     result = import_acknowledgement(
         report, name="claims.277", user=users["biller"], practice=practice
     )
@@ -131,6 +136,24 @@ def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(
     assert last.source == "277CA" and "A7:562" in last.reason
     again = import_acknowledgement(report, name="copy.277", user=users["biller"], practice=practice)
     assert again.already
+
+
+@pytest.mark.django_db
+def test_a_277ca_that_only_acknowledges_receipt_leaves_the_claim_awaiting_its_outcome(
+    practice, users, setup
+):
+    claim = _claims(setup, practice, users["biller"])[0]
+    scrub_claim(claim, user=users["biller"], as_of=dt.date(2026, 3, 30))
+    build_batch([claim], user=users["biller"], practice=practice)
+    claim.refresh_from_db()
+    sent = claim.status
+    report = _claim_acknowledgement(claim, ("A1", "19", "PR"))
+    result = import_acknowledgement(
+        report, name="received.277", user=users["biller"], practice=practice
+    )
+    assert (result.record.accepted, result.record.rejected) == (0, 0)
+    claim.refresh_from_db()
+    assert claim.status == sent != "accepted"
 
 
 @pytest.mark.django_db

@@ -2,8 +2,10 @@
 rejected, with the status codes (STC) that say why.
 
 Each patient loop (HL level PT) names the claim by TRN02, the patient control number Knead
-sent as CLM01. Claim status comes from the category code of its STC segments: A1/A2/A5 mean
-accepted, A3/A4/A6/A7/A8 rejected (billing batches are marked from this).
+sent as CLM01. Claim status comes from the category code of its STC segments: A2/A5 mean
+accepted into adjudication, A3/A4/A6/A7/A8 rejected (billing batches are marked from this).
+A0/A1 alone mean only forwarded or received: "This does not mean that the claim has been
+accepted for adjudication" (category code A1), so such a claim stays awaiting its outcome.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from knead.billing.x12.errors import Problem, X12Error
 from knead.billing.x12.syntax import ccyymmdd, element, optional_amount
 
 VERSION = "005010X214"
-ACCEPTED_CATEGORIES = frozenset({"A1", "A2", "A5"})
+ACCEPTED_CATEGORIES = frozenset({"A2", "A5"})
+RECEIVED_CATEGORIES = frozenset({"A0", "A1"})
 REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})
 CATEGORY = {
     "A0": "forwarded to another entity", "A1": "received", "A2": "accepted into adjudication",
@@ -54,7 +57,8 @@ class LineStatus:
 
 @dataclass(frozen=True, slots=True)
 class ClaimAcknowledgement:
-    """One claim: ``status`` is "accepted", "rejected" or "unknown" (no A-category STC)."""
+    """One claim: ``status`` is "accepted", "rejected", "received" (A0/A1 only: not yet
+    accepted or rejected) or "unknown" (no A-category STC)."""
 
     claim_id: str
     status: str
@@ -98,6 +102,8 @@ def _status(statuses: list[StatusCode]) -> str:
         return "rejected"
     if categories & ACCEPTED_CATEGORIES:
         return "accepted"
+    if categories & RECEIVED_CATEGORIES:
+        return "received"
     return "unknown"
 
 
