@@ -1,6 +1,7 @@
 """Billing data for the demo practice, made through the billing services themselves: claims for
 signed visits older than two weeks, 837P batches, an accepting 999, and synthetic 835s with
-payments, partial payments, CO-97 / CO-197 / PR-1 denials and one reversal. All invented."""
+payments, partial payments, CO-97 / CO-197 / PR-1 denials, one reversal and one claim number the
+payer keyed wrongly (a claim not found, for the biller to post by hand). All invented."""
 
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
         scrub_claim(claim, user=user, as_of=today)
     rng = random.Random(seed)
     eras = reversal = 0
+    mistyped = False
     for payer_id in sorted({c.payer_id for c in claims if c.status == ClaimStatus.READY}):
         ready = [c for c in claims if c.payer_id == payer_id and c.status == ClaimStatus.READY]
         batch = build_batch(ready, user=user, practice=practice)
@@ -131,10 +133,14 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
                 # The whole allowed amount went to the deductible (PR-1).
                 lines = [s if s[0] != "CAS" or s[1] != "PR" else ("CAS", "PR", "1", s[3])
                          for s in lines]
-            body += [("CLP", claim.claim_id, "1", _money(claim.charge), _money(paid),
+            number = claim.claim_id
+            if not mistyped:
+                number, mistyped = "KM" + number[2:], True
+            body += [("CLP", number, "1", _money(claim.charge), _money(paid),
                       _money(patient), "12", f"D{claim.pk:08d}"), *lines]
             total += paid
-            paid_claims.append((claim, lines, paid, patient))
+            if number == claim.claim_id:
+                paid_claims.append((claim, lines, paid, patient))
         if not body:
             continue
         payer = ready[0].payer

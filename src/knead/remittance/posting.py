@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, DecimalField, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.utils import timezone
 
 from knead.billing.x12.errors import X12Error
@@ -313,12 +313,17 @@ class _Poster:
                 cp.position,
                 claim=None,
                 line=None,
+                # What a biller needs to find the claim it belongs to (queue.claim_candidates).
                 detail={
                     "claim_id": cp.id,
                     "charge": str(cp.charge),
                     "paid": str(cp.paid),
                     "status": cp.status,
                     "payer_claim_id": cp.payer_claim_id,
+                    "patient": cp.patient_name,
+                    "services": [
+                        [s.code, s.date.isoformat() if s.date else ""] for s in cp.services
+                    ],
                 },
             )
         else:
@@ -428,6 +433,19 @@ def post(
                 reversal=False,
                 day=day,
             )
+    _commit(poster)
+    remittance.processed = done
+    remittance.matched = matched
+    remittance.unmatched = done - matched
+    remittance.status = JobStatus.DONE
+    remittance.save(update_fields=["processed", "matched", "unmatched", "status"])
+    _progress.pop(remittance.pk, None)
+    return remittance
+
+
+def _commit(poster: _Poster) -> None:
+    """Store what ``poster`` gathered and bring the claims it touched up to date."""
+    remittance = poster.remittance
     if poster.reversed_claims:
         _check_reversals(poster)
     insert_postings(poster.postings)
@@ -443,19 +461,48 @@ def post(
         )
     refresh_claims(
         list(poster.touched),
-        user=user,
+        user=poster.user,
         source="835",
         note=f"ERA {remittance.trace or remittance.file_name}",
         payer_numbers={k: v[0] for k, v in poster.touched.items()},
         day=remittance.paid_on,
     )
-    remittance.processed = done
-    remittance.matched = matched
-    remittance.unmatched = done - matched
-    remittance.status = JobStatus.DONE
-    remittance.save(update_fields=["processed", "matched", "unmatched", "status"])
-    _progress.pop(remittance.pk, None)
-    return remittance
+
+
+@transaction.atomic
+def repost_to_claim(remittance: Remittance, position: int, claim: Claim, user: Any) -> None:
+    """Post the 835 claim at segment ``position``, which matched none of the practice's claims
+    when the file was imported, to ``claim``: its payments and adjustments move from the
+    remittance to the claim, its lines are matched as in an import, and denials or
+    underpayments on it are queued.
+
+    Raises ``BillingRefused`` when the remittance holds no claim payment at ``position``.
+    """
+    found = next(
+        (
+            (payment, cp)
+            for payment in read_835(io.StringIO(remittance.content)).payments
+            for cp in payment.claims
+            if cp.position == position
+        ),
+        None,
+    )
+    if found is None:
+        raise BillingRefused(f"The 835 has no claim payment at segment {position}.")
+    payment, cp = found
+    positions = {cp.position, *(a.position for a in cp.adjustments)}
+    for service in cp.services:
+        positions |= {service.position, *(a.position for a in service.adjustments)}
+    Posting.objects.filter(
+        remittance=remittance, claim__isnull=True, segment__in=positions
+    ).delete()
+    poster = _Poster(remittance, user)
+    ref = _load_claims(remittance.practice_id, [claim.claim_id])[claim.claim_id]
+    poster.claim(cp, ref, payment.header.date or timezone.localdate())
+    _commit(poster)
+    Remittance.objects.filter(pk=remittance.pk).update(
+        matched=F("matched") + 1, unmatched=F("unmatched") - 1
+    )
 
 
 def _check_reversals(poster: _Poster) -> None:

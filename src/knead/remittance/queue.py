@@ -24,9 +24,10 @@ from knead.remittance.models import (
     Posting,
     PostingKind,
     WorkItem,
+    WorkKind,
     WorkStatus,
 )
-from knead.remittance.posting import refresh_claims
+from knead.remittance.posting import refresh_claims, repost_to_claim
 
 S = ClaimState
 _GROUP_WORDS = {
@@ -98,6 +99,48 @@ def write_off(item: WorkItem, *, reason: str, user: Any) -> None:
     _finish(item, "written_off", reason, user)
     refresh_claims([claim.pk], user=user, source="queue", note="write-off", move=False)
     _close_if_settled(claim, user, f"Written off: {reason.strip()}.")
+
+
+@transaction.atomic
+def post_to_claim(item: WorkItem, claim: Claim, *, user: Any) -> None:
+    """Post an 835 claim that matched none of ours (say the payer keyed the claim number
+    wrongly) to ``claim``, which the biller chose; the item is done."""
+    # Locked and read again, so that two billers cannot post the same payment twice.
+    item = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != WorkStatus.OPEN:
+        raise BillingRefused("This item is already done.")
+    if item.kind != WorkKind.UNMATCHED_CLAIM or item.remittance is None:
+        raise BillingRefused("Only a payment for a claim not found can be posted to a claim.")
+    if claim.practice_id != item.practice_id:
+        raise BillingRefused("That claim belongs to another practice.")
+    repost_to_claim(item.remittance, item.segment or 0, claim, user)
+    item.claim = claim
+    _finish(item, "matched", f"Posted to claim {claim.claim_id}.", user)
+
+
+def claim_candidates(item: WorkItem, limit: int = 8) -> list[Claim]:
+    """Claims an unmatched 835 claim probably belongs to: sent, not yet paid and billed the
+    same amount; those with the same first service date, the 835's payer and the patient's
+    last name come first, then the newest."""
+    charge = item.detail.get("charge")
+    if item.kind != WorkKind.UNMATCHED_CLAIM or not charge:
+        return []
+    awaiting = (
+        Claim.objects.for_practice(item.practice_id)
+        .filter(status__in=[S.SUBMITTED.value, S.ACCEPTED.value], charge=Decimal(charge))
+        .select_related("client", "payer")
+        .order_by("-service_from", "-id")[:200]
+    )
+    days = sorted(day for _code, day in item.detail.get("services", []) if day)
+    first_day = dt.date.fromisoformat(days[0]) if days else None
+    payer = item.remittance.payer_name.casefold() if item.remittance else ""
+    last_name = item.detail.get("patient", "").partition(",")[0].strip().casefold()
+
+    def likeness(claim: Claim) -> int:
+        return ((claim.service_from == first_day) + (claim.payer.name.casefold() == payer)
+                + (claim.client.last_name.casefold() == last_name))
+
+    return sorted(awaiting, key=likeness, reverse=True)[:limit]
 
 
 @transaction.atomic

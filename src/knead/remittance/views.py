@@ -100,7 +100,8 @@ def remittance_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def denial_queue(request: HttpRequest) -> HttpResponse:
     items = (
         WorkItem.objects.for_practice(request.practice).filter(status=WorkStatus.OPEN)
-        .select_related("claim__client", "claim__payer", "line").order_by("created", "id")
+        .select_related("claim__client", "claim__payer", "line", "remittance")
+        .defer("remittance__content").order_by("created", "id")
     )
     kind = request.GET.get("kind", "")
     if kind:
@@ -117,11 +118,16 @@ def denial_queue(request: HttpRequest) -> HttpResponse:
 
 @requires("billing.view")
 def work_item(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(WorkItem.objects.for_practice(request.practice), pk=pk)
+    item = get_object_or_404(
+        WorkItem.objects.for_practice(request.practice)
+        .select_related("remittance").defer("remittance__content"),
+        pk=pk,
+    )
     record(request, Action.VIEW, item)
     lines = item.claim.lines.all() if item.claim else []
     return render(request, "remittance/work_item.html", {
-        "item": item, "explanations": queue.explain(item), "lines": lines})
+        "item": item, "explanations": queue.explain(item), "lines": lines,
+        "candidates": queue.claim_candidates(item)})
 
 
 @require_POST
@@ -145,6 +151,17 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             new = queue.resubmit(item, user=request.user, modifiers=changes)
             record(request, Action.CREATE, new)
             return redirect(new)
+        elif action == "post_to_claim":
+            number = request.POST.get("claim", "").strip()
+            claim = Claim.objects.for_practice(request.practice).filter(claim_id=number).first()
+            if claim is None:
+                raise BillingRefused(f"No claim numbered “{number}” in this practice."
+                                     if number else "Choose the claim this payment is for.")
+            queue.post_to_claim(item, claim, user=request.user)
+            record(request, Action.UPDATE, claim, detail="835 claim posted by hand")
+            messages.success(request, f"Posted to claim {claim.claim_id}.")
+            record(request, Action.UPDATE, item, detail=action)
+            return redirect(claim)
         elif action == "dismiss":
             queue.dismiss(item, note=request.POST.get("note", ""), user=request.user)
             messages.success(request, "Marked done.")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from knead.claims.demo import seed_billing
 from knead.claims.models import Claim
-from knead.remittance.models import Posting, Remittance
+from knead.remittance.models import Posting, Remittance, WorkItem, WorkKind
 
 from .factories import billing_setup, signed_visit
 
@@ -30,5 +30,9 @@ def test_seed_billing_bills_old_signed_visits_posts_eras_and_runs_once(practice,
     assert Remittance.objects.filter(practice=practice, status="done").count() == 2  # ERA + reversal
     assert Posting.objects.filter(reversal=True).exists()
     assert all(r.problems == [] for r in Remittance.objects.all())  # every generated 835 balances
+    # One claim number comes back mistyped, for the biller to post by hand.
+    (typo,) = WorkItem.objects.filter(kind=WorkKind.UNMATCHED_CLAIM)
+    assert typo.detail["claim_id"].startswith("KM")
+    assert claims.filter(claim_id="KN" + typo.detail["claim_id"][2:]).exists()
     seed_billing(practice, out=lines.append)
     assert claims.count() == 6 and lines[-1] == "Billing demo data already there."
