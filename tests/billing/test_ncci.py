@@ -93,6 +93,24 @@ def test_a_later_mue_file_adds_history(rules_dir, tmp_path):
     assert ncci.mue_limit("97124", dt.date(2027, 1, 1)).limit == 5
 
 
+def test_a_code_a_later_mue_file_leaves_out_has_no_limit_from_that_date(rules_dir, tmp_path):
+    import_mue_file(rules_dir.parent / "MCR_MUE_PractitionerServices_Eff_10-01-2026.csv", rules_dir)
+    later = tmp_path / "MCR_MUE_PractitionerServices_Eff_01-01-2027.csv"
+    later.write_text(MUE_CSV.replace('97014,1,"2 Date of Service Edit: Policy",CMS Policy\n', ""))
+    import_mue_file(later, rules_dir)
+    import_mue_file(later, rules_dir)  # again: still one row for the withdrawal
+    ncci = load_rules(rules_dir).ncci
+    assert ncci.mue_limit("97014", dt.date(2026, 12, 31)).limit == 1
+    assert ncci.mue_limit("97014", dt.date(2027, 1, 1)) is None
+    assert ncci.mue_limit("97124", dt.date(2027, 1, 1)).limit == 4  # still listed
+    rows = [line for line in (rules_dir / "mue.csv").read_text().splitlines() if "97014" in line]
+    assert rows == [
+        "97014,1,2,CMS Policy,2026-10-01,MCR_MUE_PractitionerServices_Eff_10-01-2026.csv",
+        "97014,,,not in the MUE file effective 2027-01-01,2027-01-01,"
+        "MCR_MUE_PractitionerServices_Eff_01-01-2027.csv",
+    ]
+
+
 def test_effective_date_from_file_name():
     name = "MCR_MUE_PractitionerServices_Eff_10-01-2026.csv"
     assert mue_effective_from_name(name) == dt.date(2026, 10, 1)

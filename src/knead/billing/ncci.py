@@ -60,11 +60,12 @@ class MueLimit:
     """Most units of ``code`` one provider may report for one patient on one day.
 
     ``mai`` is the MUE adjudication indicator: 1 per line, 2 per day (policy, hard), 3 per day
-    (clinical, appealable); None when the source did not give it.
+    (clinical, appealable); None when the source did not give it. ``limit`` None means the
+    code has no MUE from ``effective`` on: a later quarterly file no longer lists it.
     """
 
     code: str
-    limit: int
+    limit: int | None
     mai: int | None
     rationale: str
     effective: dt.date
@@ -94,7 +95,7 @@ class NcciTables:
         """The newest MUE row effective on ``on``, or None (no MUE means no limit)."""
         for row in self.mue.get(code, ()):
             if row.effective <= on:
-                return row
+                return row if row.limit is not None else None
         return None
 
 
@@ -150,7 +151,7 @@ def read_mue_csv(text: str) -> list[MueLimit]:
             rows.append(
                 MueLimit(
                     row["code"],
-                    int(row["limit"]),
+                    int(row["limit"]) if row["limit"] else None,
                     int(row["mai"]) if row["mai"] else None,
                     row["rationale"],
                     _date(row["effective"], "effective"),
@@ -187,8 +188,9 @@ def write_mue_csv(rows: Iterable[MueLimit]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(MUE_FIELDS)
     for r in sorted(rows, key=lambda r: (r.code, r.effective)):
+        limit = "" if r.limit is None else r.limit
         mai = "" if r.mai is None else r.mai
-        writer.writerow([r.code, r.limit, mai, r.rationale, r.effective.isoformat(), r.source])
+        writer.writerow([r.code, limit, mai, r.rationale, r.effective.isoformat(), r.source])
     return out.getvalue()
 
 
@@ -286,6 +288,8 @@ def import_mue_file(path: Path, rules_dir: Path, effective: dt.date | None = Non
     """Merge a CMS MUE CSV into ``rules_dir/mue.csv``; returns the rows read.
 
     The effective date comes from ``effective`` or the file name (``…_Eff_10-01-2026.csv``).
+    Each quarterly file is the whole table from its date, so a code an earlier file limited
+    and this one leaves out gets a row without a limit: no MUE from this date on.
     """
     effective = effective or mue_effective_from_name(path.name)
     if effective is None:
@@ -298,6 +302,14 @@ def import_mue_file(path: Path, rules_dir: Path, effective: dt.date | None = Non
     keep = {(r.code, r.effective): r for r in old}
     for r in new:
         keep[(r.code, r.effective)] = r
+    listed = {r.code for r in new}
+    before = build_tables((), (r for r in old if r.effective < effective)).mue
+    for code, rows in before.items():
+        if code not in listed and rows[0].limit is not None:
+            keep[(code, effective)] = MueLimit(
+                code, None, None, f"not in the MUE file effective {effective}", effective,
+                path.name,
+            )
     rules_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(write_mue_csv(keep.values()))
     return len(new)
