@@ -27,6 +27,7 @@ from knead.remittance.models import JobStatus, WorkItem, WorkKind
 from knead.remittance.posting import start_import
 from knead.remittance.queue import dismiss, write_off
 
+from ..conftest import signed_in
 from .factories import billing_setup, signed_visit, x12
 from .test_end_to_end import _era2
 
@@ -310,6 +311,9 @@ def test_eligibility_270_then_271_summary_on_the_coverage(practice, users, setup
     assert check.active is True
     ae = check.benefits["subscribers"][0]["benefits"]["AE"]
     assert ae["coinsurance"] == "0.2" and ae["visit_limit"] == "20"
+    # EB08 0.2 is a fraction; the coverage page shows the percent.
+    page = signed_in(users["biller"]).get(reverse("clients:coverage", args=[setup["coverage"].pk]))
+    assert '<td class="num">20%</td>' in page.content.decode()
 
 
 @pytest.mark.django_db

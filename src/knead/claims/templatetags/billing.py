@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -43,9 +44,17 @@ def coverage_billing(context: dict[str, Any], coverage: Any) -> dict[str, Any]:
     if answered:
         for subscriber in answered.benefits.get("subscribers", []):
             for code, b in subscriber.get("benefits", {}).items():
-                benefits.append({"code": code, **b})
+                benefits.append({"code": code, **b,
+                                 "coinsurance_percent": _percent(b.get("coinsurance"))})
     return {"coverage": coverage, "check": check, "answered": answered, "benefits": benefits,
             "can": context.get("can"), "csrf_token": context.get("csrf_token")}
+
+
+def _percent(fraction: str | None) -> str | None:
+    """A 271 coinsurance (EB08 is a fraction: 0.2) as the percent people read: "20%"."""
+    if not fraction:
+        return None
+    return f"{(Decimal(fraction) * 100).normalize():f}%"
 
 
 @register.inclusion_tag("claims/_visit_banner.html", takes_context=True)
