@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Spacer
+from reportlab.platypus import Flowable, KeepTogether, NextPageTemplate, PageBreak, Spacer
 
 from knead.billing.claim import BillingProvider, Claim, InjuryKind, PaymentMethod, RenderingProvider
 from knead.billing.codes.code_lists import code_list
@@ -100,6 +100,15 @@ class Superbill:
     @property
     def balance(self) -> Decimal:
         return self.total_charge - self.amount_paid
+
+    @property
+    def therapists(self) -> tuple[RenderingProvider, ...]:
+        """Each therapist who rendered a listed visit, once, in order of first visit."""
+        found: dict[str, RenderingProvider] = {}
+        for claim in self.claims:
+            if claim.rendering_provider is not None:
+                found.setdefault(claim.rendering_provider.npi, claim.rendering_provider)
+        return tuple(found.values())
 
     @property
     def diagnoses(self) -> tuple[str, ...]:
@@ -253,8 +262,7 @@ def superbill_story(superbill: Superbill) -> list[Flowable]:
             f"Dates of service: {period}  |  Issued {us_date(superbill.issued_on)}{number}", "muted"
         ),
         Spacer(1, 4),
-        heading("Provider"),
-        field_grid(_provider_lines(claim.billing_provider, claim.rendering_provider), _thirds()),
+        *_provider_section(superbill),
         heading("Client and insurance"),
         field_grid(_client_lines(claim), _thirds()),
     ]
@@ -273,10 +281,22 @@ def superbill_story(superbill: Superbill) -> list[Flowable]:
         Spacer(1, 4),
     ]
     story += _payment_statement(superbill)
-    signer = _signer(claim)
+    therapists = superbill.therapists
+    if len(therapists) > 1:
+        # Each therapist certifies the visits they gave; the lines stay on one page.
+        story.append(KeepTogether([
+            signature_block(
+                _name_with_credentials(therapist),
+                statement="I certify that the services listed under my NPI were medically "
+                "indicated and personally provided as described, on the dates shown."
+                if i == 0 else "",
+            )
+            for i, therapist in enumerate(therapists)
+        ]))
+        return story
     story.append(
         signature_block(
-            signer,
+            _signer(claim),
             statement="I certify that the services listed were medically indicated and "
             "personally provided as described, on the dates shown.",
         )
@@ -284,10 +304,38 @@ def superbill_story(superbill: Superbill) -> list[Flowable]:
     return story
 
 
+def _provider_section(superbill: Superbill) -> list[Flowable]:
+    """The practice and its therapist; with several therapists, the practice and then a row
+    for each (the services table names each line's rendering NPI)."""
+    claim = superbill.first
+    therapists = superbill.therapists
+    if len(therapists) <= 1:
+        return [heading("Provider"),
+                field_grid(_provider_lines(claim.billing_provider, claim.rendering_provider),
+                           _thirds())]
+    practice_rows = _provider_lines(claim.billing_provider, None)
+    practice_rows[1][0] = ("Therapists", f"{len(therapists)}, listed below")
+    practice_rows[2][1] = ("", "")
+    rows = [[_name_with_credentials(t), t.npi,
+             f"{t.license.number} ({t.license.state})" if t.license else "",
+             t.taxonomy.code if t.taxonomy else ""] for t in therapists]
+    return [
+        heading("Provider"),
+        field_grid(practice_rows, _thirds()),
+        Spacer(1, 4),
+        data_table(["Therapist", "Rendering NPI", "Licence", "Taxonomy"], rows,
+                   [w * inch for w in (2.6, 1.2, 1.6, 1.5)]),
+    ]
+
+
+def _name_with_credentials(therapist: RenderingProvider) -> str:
+    return ", ".join(p for p in (therapist.name.display(), therapist.credentials) if p)
+
+
 def _signer(claim: Claim) -> str:
     therapist, billing = claim.rendering_provider, claim.billing_provider
     if therapist:
-        return ", ".join(p for p in (therapist.name.display(), therapist.credentials) if p)
+        return _name_with_credentials(therapist)
     if billing.person:
         return ", ".join(p for p in (billing.person.display(), billing.credentials) if p)
     return billing.name
@@ -300,7 +348,9 @@ def _thirds() -> list[float]:
 def _services_table(superbill: Superbill, letters: dict[str, str]) -> Flowable:
     rows = []
     procedures = catalog().procedures
+    several = len(superbill.therapists) > 1
     for claim in superbill.claims:
+        rendering = claim.rendering_provider.npi if claim.rendering_provider else ""
         for line in sorted(claim.lines, key=lambda ln: ln.service_date):
             pointers = "".join(
                 letters[claim.diagnoses[p - 1]]
@@ -315,19 +365,27 @@ def _services_table(superbill: Superbill, letters: dict[str, str]) -> Flowable:
                     line.code,
                     " ".join(line.modifier_codes),
                     procedure.short if procedure else "",
+                    *([rendering] if several else []),
                     pointers,
                     "" if line.minutes is None else str(line.minutes),
                     str(line.units),
                     money(line.charge),
                 ]
             )
+    header = ["Date", "POS", "Code", "Mod.", "Service", "Dx ptr", "Min.", "Units", "Charge"]
     widths = [0.78, 0.38, 0.55, 0.6, 2.5, 0.45, 0.5, 0.45, 0.69]
+    footer = ["", "", "", "", "Total charges", "", "", "", money(superbill.total_charge)]
+    if several:
+        # Box 24J of a CMS-1500: whose NPI each line was given under.
+        header.insert(5, "NPI")
+        widths[4:5] = [1.66, 0.84]
+        footer.insert(5, "")
     return data_table(
-        ["Date", "POS", "Code", "Mod.", "Service", "Dx ptr", "Min.", "Units", "Charge"],
+        header,
         rows,
         [w * inch for w in widths],
-        right_columns=(6, 7, 8),
-        footer=[["", "", "", "", "Total charges", "", "", "", money(superbill.total_charge)]],
+        right_columns=tuple(range(len(header) - 3, len(header))),
+        footer=[footer],
     )
 
 
