@@ -19,6 +19,7 @@ from knead.clients.models import (
     VerificationCall,
 )
 from knead.practice.models import (
+    ContractRate,
     Credentialing,
     FeeScheduleEntry,
     Membership,
@@ -61,6 +62,9 @@ def make_practice_records(practice: Practice, therapist: User, npi: str, tag: st
         practice=practice, provider=provider, payer=payer, status="credentialed"
     )
     FeeScheduleEntry.objects.create(practice=practice, code="97140", charge=Decimal("35.00"))
+    rate = ContractRate.objects.create(
+        practice=practice, payer=payer, code="97124", allowed=Decimal("26.00")
+    )
     client = Client.objects.create(
         practice=practice,
         first_name=f"Zelda{tag}",
@@ -126,6 +130,7 @@ def make_practice_records(practice: Practice, therapist: User, npi: str, tag: st
         "authorization": authorization,
         "visit": visit,
         "fee": fee,
+        "rate": rate,
         "credentialing": credentialing,
     }
 

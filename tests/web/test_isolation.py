@@ -35,6 +35,8 @@ RECORD_URLS = {
     "practice:fee_edit": "fee",
     "practice:payer": "payer",
     "practice:payer_edit": "payer",
+    "practice:rate_new": "payer",
+    "practice:rate_edit": "rate",
     "visits:detail": "visit",
     "visits:edit": "visit",
     "visits:sign": "visit",

@@ -1,14 +1,15 @@
 """Billing data for the demo practice, made through the billing services themselves: claims for
 signed visits older than two weeks, 837P batches, an accepting 999, and synthetic 835s with
-payments, partial payments, CO-97 / CO-197 / PR-1 denials, one reversal and one claim number the
-payer keyed wrongly (a claim not found, for the biller to post by hand). All invented."""
+payments, partial payments, CO-97 / CO-197 / PR-1 denials, one reversal, one claim number the
+payer keyed wrongly (a claim not found, for the biller to post by hand), and one claim the first
+payer allowed below its contracted rates (underpaid lines). All invented."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -20,7 +21,7 @@ from knead.billing.x12.envelope import (
     TransactionSet,
     write_interchange,
 )
-from knead.claims.models import Claim, ClaimStatus
+from knead.claims.models import Claim, ClaimLine, ClaimStatus
 from knead.claims.services import (
     billable_visits,
     build_batch,
@@ -28,17 +29,23 @@ from knead.claims.services import (
     import_acknowledgement,
     scrub_claim,
 )
-from knead.practice.models import Membership, Role
+from knead.practice.models import ContractRate, Membership, Role
 
 _CENT = Decimal("0.01")
+# Payers allow 80% of the charge (the first payer's contract says so); one claim gets 70%.
+_ALLOWED = Decimal("0.8")
+_SHORT = Decimal("0.7")
 
 
 def _money(value: Decimal) -> str:
     return str(value.quantize(_CENT))
 
 
-def _paid_lines(claim: Claim, denied_code: str | None) -> tuple[list[Segment], Decimal, Decimal]:
-    """SVC loops: 80% allowed, client pays 20% of it (PR-2); ``denied_code`` denies the last line."""
+def _paid_lines(
+    claim: Claim, denied_code: str | None, allowed_share: Decimal = _ALLOWED
+) -> tuple[list[Segment], Decimal, Decimal]:
+    """SVC loops: ``allowed_share`` of the charge allowed, the client pays 20% of it (PR-2);
+    ``denied_code`` denies the last line."""
     segments: list[Segment] = []
     paid = patient = Decimal(0)
     lines = list(claim.lines.all())
@@ -48,7 +55,7 @@ def _paid_lines(claim: Claim, denied_code: str | None) -> tuple[list[Segment], D
         if denied_code and index == len(lines) - 1:
             segments += [(*svc, "0", "", str(line.units)), day, ("CAS", "CO", denied_code, _money(line.charge))]
             continue
-        allowed = (line.charge * Decimal("0.8")).quantize(_CENT)
+        allowed = (line.charge * allowed_share).quantize(_CENT)
         share = (allowed * Decimal("0.2")).quantize(_CENT)
         segments += [(*svc, _money(allowed - share), "", str(line.units)), day,
                      ("CAS", "CO", "45", _money(line.charge - allowed)),
@@ -99,7 +106,7 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
         scrub_claim(claim, user=user, as_of=today)
     rng = random.Random(seed)
     eras = reversal = 0
-    mistyped = False
+    mistyped = short_paid = False
     for payer_id in sorted({c.payer_id for c in claims if c.status == ClaimStatus.READY}):
         ready = [c for c in claims if c.payer_id == payer_id and c.status == ClaimStatus.READY]
         batch = build_batch(ready, user=user, practice=practice)
@@ -110,6 +117,18 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
                 ("AK2", "837", "0001", "005010X222A1"), ("IK5", "A"),
                 ("AK9", "A", "1", "1", "1")])], timezone.localtime().replace(tzinfo=None)),
             name=f"{batch.file_name}.999", user=user, practice=practice)
+        contracted = eras == 0
+        if contracted:
+            # The contract: 80% of the lowest per-unit charge billed for each code.
+            per_unit: dict[str, Decimal] = {}
+            for line in ClaimLine.objects.filter(claim__in=ready):
+                unit = line.charge / line.units
+                per_unit[line.code] = min(per_unit.get(line.code, unit), unit)
+            ContractRate.objects.bulk_create(
+                ContractRate(practice=practice, payer=ready[0].payer, code=code,
+                             allowed=(unit * _ALLOWED).quantize(_CENT, ROUND_DOWN),
+                             created_by=user, updated_by=user)
+                for code, unit in sorted(per_unit.items()))
         body: list[Segment] = []
         total = Decimal(0)
         paid_claims: list[tuple[Claim, list[Segment], Decimal, Decimal]] = []
@@ -128,7 +147,10 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
                           f"D{claim.pk:08d}"), *lines]
                 continue
             denied = "97" if roll < 0.16 and claim.lines.count() > 1 else None
-            lines, paid, patient = _paid_lines(claim, denied)
+            share = _ALLOWED
+            if contracted and mistyped and not short_paid and denied is None:
+                share, short_paid = _SHORT, True
+            lines, paid, patient = _paid_lines(claim, denied, share)
             if 0.16 <= roll < 0.22:
                 # The whole allowed amount went to the deductible (PR-1).
                 lines = [s if s[0] != "CAS" or s[1] != "PR" else ("CAS", "PR", "1", s[3])

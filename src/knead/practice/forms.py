@@ -1,7 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+
 from knead.forms import PracticeForm
-from knead.practice.models import Credentialing, FeeScheduleEntry, Payer, Practice, Provider
+from knead.practice.models import (
+    ContractRate,
+    Credentialing,
+    FeeScheduleEntry,
+    Payer,
+    Practice,
+    Provider,
+)
 
 
 class ProviderForm(PracticeForm):
@@ -56,6 +67,25 @@ class FeeForm(PracticeForm):
     class Meta:
         model = FeeScheduleEntry
         fields = ["code", "charge"]
+
+
+class ContractRateForm(PracticeForm):
+    class Meta:
+        model = ContractRate
+        fields = ["code", "allowed"]
+
+    def __init__(self, *args: Any, payer: Payer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.payer = payer
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        taken = ContractRate.objects.for_practice(self.practice).filter(
+            payer=self.payer, code=code)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"{self.payer.name} already has a rate for {code}; "
+                                        "edit that one.")
+        return code
 
 
 class PracticeSettingsForm(PracticeForm):

@@ -250,3 +250,39 @@ class FeeScheduleEntry(PracticeScoped):
     @property
     def description(self) -> str:
         return catalog().get(self.code).short
+
+
+class ContractRate(PracticeScoped):
+    """What a payer's contract allows for one unit of a code. An 835 line allowed less is
+    queued as underpaid, even when the payer called the difference contractual (CO-45)."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="contract_rates")
+    code = models.CharField(max_length=5, validators=[validate_procedure_code])
+    allowed = models.DecimalField(
+        "allowed per unit",
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="What the contract allows for one unit (payer's share plus the client's).",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "contracted rate"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "payer", "code"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="one_contract_rate_per_payer_code",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ${self.allowed}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice:payer", args=[self.payer_id]) + "#rates"
+
+    @property
+    def description(self) -> str:
+        return catalog().get(self.code).short

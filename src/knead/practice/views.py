@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
@@ -14,13 +15,14 @@ from knead.accounts.roles import requires
 from knead.audit.models import Action
 from knead.audit.services import changed_fields_detail, record
 from knead.practice.forms import (
+    ContractRateForm,
     CredentialingForm,
     FeeForm,
     PayerForm,
     PracticeSettingsForm,
     ProviderForm,
 )
-from knead.practice.models import Credentialing, FeeScheduleEntry, Payer, Provider
+from knead.practice.models import ContractRate, Credentialing, FeeScheduleEntry, Payer, Provider
 from knead.practice.services import save_record
 from knead.web import RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
 
@@ -110,6 +112,9 @@ class PayerDetail(RecordDetailView):
             .select_related("provider")
         )
         context["coverage_count"] = self.object.coverages.filter(deleted_at__isnull=True).count()
+        context["rates"] = ContractRate.objects.for_practice(self.request.practice).filter(
+            payer=self.object
+        )
         return context
 
 
@@ -125,6 +130,44 @@ class PayerUpdate(RecordUpdateView):
     permission = "payers.edit"
     form_class = PayerForm
     success_message = "Payer saved."
+
+
+class ContractRateCreate(RecordCreateView):
+    model = ContractRate
+    permission = "payers.edit"
+    form_class = ContractRateForm
+    success_message = "Contracted rate saved."
+
+    @cached_property
+    def payer(self) -> Payer:
+        return get_object_or_404(
+            Payer.objects.for_practice(self.request.practice), pk=self.kwargs["payer"]
+        )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "payer": self.payer}
+
+    def prepare(self, instance: models.Model) -> None:
+        instance.payer = self.payer
+
+    def title(self) -> str:
+        return f"New contracted rate · {self.payer.name}"
+
+    def cancel_url(self) -> str:
+        return self.payer.get_absolute_url()
+
+
+class ContractRateUpdate(RecordUpdateView):
+    model = ContractRate
+    permission = "payers.edit"
+    form_class = ContractRateForm
+    success_message = "Contracted rate saved."
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "payer": self.object.payer}
+
+    def title(self) -> str:
+        return f"Edit contracted rate · {self.object.payer.name}"
 
 
 class FeeList(RecordListView):

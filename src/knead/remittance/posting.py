@@ -35,6 +35,7 @@ from knead.billing.x12.remittance import ClaimPayment, ServicePayment, read_835
 from knead.claims.models import Claim, ClaimEvent, ClaimLine
 from knead.claims.services import BillingRefused, file_digest
 from knead.claims.states import ClaimState, can_move
+from knead.practice.models import ContractRate
 from knead.remittance.models import (
     JobStatus,
     Posting,
@@ -48,6 +49,7 @@ from knead.remittance.models import (
 logger = logging.getLogger(__name__)
 S = ClaimState
 ZERO = Decimal("0.00")
+_CENT = Decimal("0.01")
 CONTRACTUAL = frozenset({("CO", "45"), ("CO", "253"), ("PI", "45"), ("OA", "23")})
 _CHUNK = 900  # SQL variables per IN (…) query, under SQLite's limit
 BACKGROUND_CLAIMS = 2000  # files with more claims post in a background thread
@@ -78,6 +80,7 @@ class _LineRef:
     code: str
     modifiers: tuple[str, ...]
     date: dt.date
+    units: int
 
 
 @dataclass
@@ -85,6 +88,7 @@ class _ClaimRef:
     id: int
     status: str
     service_from: dt.date
+    payer_id: int
     lines: list[_LineRef]
 
 
@@ -171,17 +175,17 @@ def _load_claims(practice_id: int, ids: list[str]) -> dict[str, _ClaimRef]:
             practice_id=practice_id,
             deleted_at__isnull=True,
             claim_id__in=ids[start : start + _CHUNK],
-        ).values_list("id", "claim_id", "status", "service_from")
-        for pk, claim_id, status, service_from in rows:
-            ref = _ClaimRef(pk, status, service_from, [])
+        ).values_list("id", "claim_id", "status", "service_from", "payer_id")
+        for pk, claim_id, status, service_from, payer_id in rows:
+            ref = _ClaimRef(pk, status, service_from, payer_id, [])
             found[claim_id] = by_pk[pk] = ref
     pks = list(by_pk)
     for start in range(0, len(pks), _CHUNK):
         rows = ClaimLine.objects.filter(claim_id__in=pks[start : start + _CHUNK]).values_list(
-            "id", "claim_id", "code", "modifiers", "service_date"
+            "id", "claim_id", "code", "modifiers", "service_date", "units"
         )
-        for pk, claim_pk, code, modifiers, day in rows.order_by("claim_id", "position"):
-            by_pk[claim_pk].lines.append(_LineRef(pk, code, tuple(modifiers), day))
+        for pk, claim_pk, code, modifiers, day, units in rows.order_by("claim_id", "position"):
+            by_pk[claim_pk].lines.append(_LineRef(pk, code, tuple(modifiers), day, units))
     return found
 
 
@@ -215,6 +219,12 @@ class _Poster:
         self.items: list[WorkItem] = []
         self.touched: dict[int, tuple[str, str]] = {}  # claim pk → (payer claim no, note)
         self.reversed_claims: set[int] = set()
+        self.rates: dict[tuple[int, str], Decimal] = {
+            (payer, code): allowed
+            for payer, code, allowed in ContractRate.objects.filter(
+                practice_id=self.practice_id, deleted_at__isnull=True
+            ).values_list("payer_id", "code", "allowed")
+        }
 
     def posting(
         self,
@@ -399,6 +409,39 @@ class _Poster:
                     codes=denied,
                     remarks=list(svc.remarks) + list(cp.remarks),
                 )
+            elif line is not None and not reversal and ref is not None:
+                self.below_contract(svc, line, ref.payer_id, pk)
+
+    def below_contract(
+        self, svc: ServicePayment, line: _LineRef, payer_id: int, claim: int
+    ) -> None:
+        """Queue a line the payer allowed less for than the contracted rate times the units
+        billed: payers call such a cut contractual (CO-45), so no denial code shows it."""
+        rate = self.rates.get((payer_id, line.code))
+        if rate is None:
+            return
+        allowed = svc.allowed
+        if allowed is None:  # no AMT*B6: what the payer and the client pay between them
+            allowed = svc.paid + sum(
+                (a.amount for a in svc.adjustments if a.group == "PR"), ZERO
+            )
+        expected = (rate * line.units).quantize(_CENT)
+        if allowed >= expected:
+            return
+        self.item(
+            WorkKind.UNDERPAID,
+            expected - allowed,
+            svc.position,
+            claim=claim,
+            line=line.id,
+            remarks=list(svc.remarks),
+            detail={
+                "why": f"Allowed ${allowed:.2f} for {line.units} unit(s) of {line.code}; the "
+                f"contract allows ${expected:.2f} (${rate:.2f} a unit).",
+                "allowed": f"{allowed:.2f}",
+                "expected": f"{expected:.2f}",
+            },
+        )
 
 
 @transaction.atomic
