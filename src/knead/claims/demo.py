@@ -148,7 +148,8 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
                 continue
             denied = "97" if roll < 0.16 and claim.lines.count() > 1 else None
             share = _ALLOWED
-            if contracted and mistyped and not short_paid and denied is None:
+            # Not the first paid claim: the demo reverses that one.
+            if contracted and paid_claims and not short_paid and denied is None:
                 share, short_paid = _SHORT, True
             lines, paid, patient = _paid_lines(claim, denied, share)
             if 0.16 <= roll < 0.22:

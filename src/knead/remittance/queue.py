@@ -30,6 +30,7 @@ from knead.remittance.models import (
 from knead.remittance.posting import refresh_claims, repost_to_claim
 
 S = ClaimState
+APPEALABLE = frozenset({S.PARTIAL.value, S.DENIED.value, S.APPEALED.value})
 _GROUP_WORDS = {
     "CO": "Contractual (you cannot bill the client)",
     "PR": "Patient responsibility",
@@ -204,7 +205,7 @@ def draft_letter(claim: Claim, denied_on: dt.date, today: dt.date) -> str:
 @transaction.atomic
 def start_appeal(claim: Claim, *, user: Any, item: WorkItem | None = None) -> Appeal:
     """Open an appeal: level after the last one, deadline from the payer's appeal window."""
-    if claim.state not in (S.PARTIAL, S.DENIED, S.APPEALED):
+    if claim.state.value not in APPEALABLE:
         raise BillingRefused("Only a denied or partly paid claim can be appealed.")
     denied_on = claim.adjudicated_on or timezone.localdate()
     today = timezone.localdate()

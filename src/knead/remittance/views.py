@@ -127,7 +127,7 @@ def work_item(request: HttpRequest, pk: int) -> HttpResponse:
     lines = item.claim.lines.all() if item.claim else []
     return render(request, "remittance/work_item.html", {
         "item": item, "explanations": queue.explain(item), "lines": lines,
-        "candidates": queue.claim_candidates(item)})
+        "candidates": queue.claim_candidates(item), "appealable": queue.APPEALABLE})
 
 
 @require_POST

@@ -122,3 +122,18 @@ def test_a_therapist_cannot_set_rates(practice, users, setup, as_role):
     )
     assert response.status_code == 403
     assert not ContractRate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_contract_underpayment_is_not_offered_to_bill_the_client(
+    practice, users, setup, as_role
+):
+    # In network, the difference up to the contracted rate is the payer's to pay.
+    _rate(setup, practice, "30.00")
+    claim = _post(setup, practice, users)
+    (item,) = WorkItem.objects.filter(claim=claim, kind=WorkKind.UNDERPAID)
+    page = as_role("biller").get(reverse("remittance:work_item", args=[item.pk])).content
+    assert b"Write off $8.00" in page and b"reprocess the line at the contracted rate" in page
+    # The claim is PAID: no denial to appeal, no client share to bill, nothing to correct.
+    assert b"Start an appeal" not in page
+    assert b"Bill the client" not in page and b"Create corrected claim" not in page
