@@ -62,10 +62,10 @@ def test_shipped_defaults_follow_the_rule_book():
     # §1.3: 97124 + 97140 is a soft warning by default.
     assert default.massage_with_manual_therapy is ComboPolicy.WARNING
     medicare = payers.rules_for("MCR", PayerKind.MEDICARE, dt.date(2026, 1, 1))
-    # §4.1 GP on therapy codes; §11.1 12 months.
-    assert (medicare.gp_required, medicare.timely_filing_days, medicare.unit_rule) == (
+    # §4.1 GP on therapy codes; §11.1 12 months (calendar months, not 365 days).
+    assert (medicare.gp_required, medicare.timely_filing_months, medicare.unit_rule) == (
         True,
-        365,
+        12,
         UnitRule.CMS,
     )
     # §1.3: Regence WA 4 units a day.

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from knead.billing.claim_json import claim_from_dict
 from knead.billing.forms.cms1500 import cms1500_boxes
 from knead.billing.rules import load_rules
-from knead.billing.scrub import RULES, Purpose, Severity, scrub
+from knead.billing.scrub import RULES, Purpose, Severity, add_months, scrub
 from knead.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -426,6 +426,43 @@ def test_timely_filing_passed_and_soon():
     assert rule_ids(example(), as_of=dt.date(2027, 1, 3)) == ["TIMELY_FILING_SOON"]
     assert rule_ids(example(), as_of=dt.date(2026, 12, 21)) == ["TIMELY_FILING_SOON"]  # 13 left
     assert rule_ids(example(), as_of=dt.date(2026, 12, 20)) == []  # 14 days left is not "< 14"
+
+
+def _medicare_claim_on(day: str) -> dict:
+    data = changed(lines__0__service_date=day)
+    data["coverage"]["payer"].update(kind="medicare", filing_indicator="MB")
+    return data
+
+
+def test_medicare_filing_limit_is_twelve_calendar_months():
+    # §11.1: 12 months after the date of service. 2027-03-15 + 12 months = 2028-03-15, a day
+    # later than 365 days would give (2028 has a Feb 29).
+    data = _medicare_claim_on("2027-03-15")
+    assert "TIMELY_FILING_PASSED" not in rule_ids(data, as_of=dt.date(2028, 3, 15))
+    assert "TIMELY_FILING_PASSED" in rule_ids(data, as_of=dt.date(2028, 3, 16))
+
+
+def test_medicare_filing_limit_from_february_29_ends_on_february_28():
+    # §11.1: "A DOS of Feb 29 must be filed by Feb 28 of the next year."
+    findings = run(_medicare_claim_on("2028-02-29"), as_of=dt.date(2029, 3, 1))
+    (passed,) = [f for f in findings if f.rule == "TIMELY_FILING_PASSED"]
+    assert passed.message == (
+        "The filing limit (12 months from the date of service, 2028-02-29) passed on 2029-02-28."
+    )
+    on_time = rule_ids(_medicare_claim_on("2028-02-29"), as_of=dt.date(2029, 2, 28))
+    assert "TIMELY_FILING_PASSED" not in on_time
+
+
+@pytest.mark.parametrize(("day", "months", "expected"), [
+    (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
+    (dt.date(2028, 1, 31), 1, dt.date(2028, 2, 29)),
+    (dt.date(2028, 2, 29), 12, dt.date(2029, 2, 28)),
+    (dt.date(2026, 12, 15), 1, dt.date(2027, 1, 15)),
+    (dt.date(2026, 10, 5), 12, dt.date(2027, 10, 5)),
+    (dt.date(2026, 8, 31), 18, dt.date(2028, 2, 29)),
+])  # fmt: skip
+def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected):
+    assert add_months(day, months) == expected
 
 
 def test_unsigned_note():

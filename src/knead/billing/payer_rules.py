@@ -43,6 +43,9 @@ class PayerRules:
     authorization_after_visits: int | None = None  # needed once this many visits are used
     visits_per_year: int | None = None
     timely_filing_days: int = 90
+    # Some payers count calendar months instead (Medicare: 12 months after the date of
+    # service, 42 CFR 424.44); when set, the days are not used.
+    timely_filing_months: int | None = None
     credentialing_required: bool = True  # direct billing needs the provider credentialed
     paper_claims: bool = False  # the payer takes paper CMS-1500s only (6 lines a form)
     sources: tuple[str, ...] = ()
@@ -58,10 +61,16 @@ _RULE_TYPES: dict[str, Any] = {
     "authorization_after_visits": int,
     "visits_per_year": int,
     "timely_filing_days": int,
+    "timely_filing_months": int,
     "credentialing_required": bool,
     "paper_claims": bool,
 }
-_NULLABLE = {"max_units_per_day", "visits_per_year", "authorization_after_visits"}
+_NULLABLE = {
+    "max_units_per_day",
+    "visits_per_year",
+    "authorization_after_visits",
+    "timely_filing_months",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -822,12 +822,16 @@ def _dates(
         paid = [o.paid_date for o in coverage.other_payers if o.paid_date]
         if paid:
             start, counted_from = max(paid), "the prior payer's payment"
-    deadline = start + dt.timedelta(days=payer_rules.timely_filing_days)
+    months = payer_rules.timely_filing_months
+    if months:
+        deadline, limit = add_months(start, months), f"{months} months"
+    else:
+        days = payer_rules.timely_filing_days
+        deadline, limit = start + dt.timedelta(days=days), f"{days} days"
     if as_of > deadline:
         out.add(
             "TIMELY_FILING_PASSED",
-            f"The filing limit ({payer_rules.timely_filing_days} days from {counted_from}, "
-            f"{start}) passed on {deadline}.",
+            f"The filing limit ({limit} from {counted_from}, {start}) passed on {deadline}.",
             "Send only with proof of timely filing; otherwise write the charge off.",
         )
     elif (deadline - as_of).days < _FILING_WARNING_DAYS:
@@ -836,6 +840,15 @@ def _dates(
             f"Only {(deadline - as_of).days} days left to file (deadline {deadline}).",
             "Send the claim now.",
         )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later, or the month's last day when it has no
+    such day: a 12-month limit from Feb 29 ends on Feb 28 (billing-rules.md §11.1)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
 
 
 def has_errors(findings: list[Finding]) -> bool:

@@ -10,6 +10,7 @@ from knead.practice.models import (
     Credentialing,
     FeeScheduleEntry,
     Payer,
+    PayerKind,
     Practice,
     Provider,
 )
@@ -46,6 +47,7 @@ class PayerForm(PracticeForm):
             "unit_rule",
             "gp_required",
             "timely_filing_days",
+            "timely_filing_months",
             "appeal_window_days",
             "phone",
             "address_line1",
@@ -55,6 +57,13 @@ class PayerForm(PracticeForm):
             "zip_code",
             "notes",
         ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # 42 CFR 424.44: Medicare's limit is 12 months after the date of service.
+        if data.get("kind") == PayerKind.MEDICARE and data.get("timely_filing_months") is None:
+            data["timely_filing_months"] = 12
+        return data
 
 
 class CredentialingForm(PracticeForm):
@@ -80,11 +89,11 @@ class ContractRateForm(PracticeForm):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
-        taken = ContractRate.objects.for_practice(self.practice).filter(
-            payer=self.payer, code=code)
+        taken = ContractRate.objects.for_practice(self.practice).filter(payer=self.payer, code=code)
         if taken.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(f"{self.payer.name} already has a rate for {code}; "
-                                        "edit that one.")
+            raise forms.ValidationError(
+                f"{self.payer.name} already has a rate for {code}; edit that one."
+            )
         return code
 
 

@@ -168,6 +168,12 @@ class Payer(PracticeScoped, Address):
     timely_filing_days = models.PositiveIntegerField(
         default=365, help_text="Days from the date of service to file."
     )
+    timely_filing_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="For payers that count calendar months instead (Medicare: 12, filled in for a "
+        "Medicare payer left blank). When set, the days are not used.",
+    )
     appeal_window_days = models.PositiveIntegerField(
         default=180, help_text="Days from the denial to appeal."
     )
@@ -191,6 +197,13 @@ class Payer(PracticeScoped, Address):
 
     def get_absolute_url(self) -> str:
         return reverse("practice:payer", args=[self.pk])
+
+    @property
+    def timely_filing(self) -> str:
+        """The filing limit in words: "12 months" or "90 days"."""
+        if self.timely_filing_months:
+            return f"{self.timely_filing_months} months"
+        return f"{self.timely_filing_days} days"
 
 
 class CredentialingStatus(models.TextChoices):

@@ -29,6 +29,7 @@ def practice_payer_entry(payer: Payer) -> PayerRuleEntry:
             ("unit_rule", UnitRule(payer.unit_rule)),
             ("gp_required", payer.gp_required),
             ("timely_filing_days", payer.timely_filing_days),
+            ("timely_filing_months", payer.timely_filing_months),
         ),
         source=f"the practice's settings for {payer.name}",
     )

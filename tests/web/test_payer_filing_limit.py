@@ -1,0 +1,52 @@
+"""A payer's timely filing limit: days, or calendar months where the payer counts months
+(Medicare: 12 months after the date of service, billing-rules.md §11.1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from knead.billing.claim import PayerKind as CorePayerKind
+from knead.practice.models import Payer
+from knead.practice.rules import rules_for_practice
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "name": "Noridian Medicare",
+    "payer_id": "MCRWA",
+    "kind": "medicare",
+    "claim_filing_indicator": "MB",
+    "unit_rule": "cms",
+    "timely_filing_days": "365",
+    "timely_filing_months": "",
+    "appeal_window_days": "120",
+}
+
+
+def test_a_medicare_payer_left_without_months_counts_twelve_months(as_role):
+    owner = as_role("owner")
+    assert owner.post(reverse("practice:payer_new"), FORM).status_code == 302
+    payer = Payer.objects.get(payer_id="MCRWA")
+    assert payer.timely_filing_months == 12
+    page = owner.get(reverse("practice:payer", args=[payer.pk])).content.decode()
+    assert "12 months from the date of service" in page
+
+
+def test_a_commercial_payer_counts_days(as_role):
+    owner = as_role("owner")
+    owner.post(reverse("practice:payer_new"), FORM | {"kind": "commercial", "payer_id": "C1",
+                                                       "claim_filing_indicator": "CI",
+                                                       "timely_filing_days": "90"})
+    payer = Payer.objects.get(payer_id="C1")
+    assert (payer.timely_filing_months, payer.timely_filing) == (None, "90 days")
+
+
+def test_the_practices_months_reach_the_scrubber(practice, as_role):
+    as_role("owner").post(reverse("practice:payer_new"), FORM | {"timely_filing_months": "18"})
+    rules = rules_for_practice(practice).payers.rules_for(
+        "MCRWA", CorePayerKind.MEDICARE, dt.date(2026, 3, 1)
+    )
+    assert rules.timely_filing_months == 18
