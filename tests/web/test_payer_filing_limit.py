@@ -1,5 +1,6 @@
 """A payer's timely filing limit: days, or calendar months where the payer counts months
-(Medicare: 12 months after the date of service, billing-rules.md §11.1)."""
+(Medicare: 12 months after the date of service, billing-rules.md §11.1); and what a Medicare
+payer cannot be set to."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ FORM = {
     "kind": "medicare",
     "claim_filing_indicator": "MB",
     "unit_rule": "cms",
+    "gp_required": "on",
     "timely_filing_days": "365",
     "timely_filing_months": "",
     "appeal_window_days": "120",
@@ -50,3 +52,12 @@ def test_the_practices_months_reach_the_scrubber(practice, as_role):
         "MCRWA", CorePayerKind.MEDICARE, dt.date(2026, 3, 1)
     )
     assert rules.timely_filing_months == 18
+
+
+def test_a_medicare_payer_must_use_the_cms_unit_rule_and_gp(as_role):
+    response = as_role("owner").post(
+        reverse("practice:payer_new"), FORM | {"unit_rule": "ama", "gp_required": ""}
+    )
+    page = response.content.decode()
+    assert "choose CMS total time" in page and "tick GP modifier required" in page
+    assert not Payer.objects.filter(payer_id="MCRWA").exists()

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from knead.billing.units import UnitRule
 from knead.forms import PracticeForm
 from knead.practice.models import (
     ContractRate,
@@ -60,9 +61,22 @@ class PayerForm(PracticeForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        # 42 CFR 424.44: Medicare's limit is 12 months after the date of service.
-        if data.get("kind") == PayerKind.MEDICARE and data.get("timely_filing_months") is None:
-            data["timely_filing_months"] = 12
+        if data.get("kind") != PayerKind.MEDICARE:
+            return data
+        # What Medicare itself requires (billing-rules.md §3.1, §4.1, §11.1), not a setting.
+        if data.get("unit_rule") == UnitRule.AMA.value:
+            self.add_error(
+                "unit_rule",
+                "Medicare counts units from the total timed minutes "
+                "(the CMS 8-minute rule): choose CMS total time.",
+            )
+        if not data.get("gp_required"):
+            self.add_error(
+                "gp_required",
+                "Medicare requires the GP modifier on therapy codes: tick GP modifier required.",
+            )
+        if data.get("timely_filing_months") is None:
+            data["timely_filing_months"] = 12  # 42 CFR 424.44: 12 months after the service
         return data
 
 
