@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
 
 def _fail(command: str, path: str, error: Exception) -> int:
@@ -180,7 +181,6 @@ def _read_277(path: str, as_json: bool) -> int:
 def _write_837(args: argparse.Namespace) -> int:
     import datetime as dt
     import json
-    import os
     from pathlib import Path
 
     from knead.billing.claim_json import ClaimFormatError, load_claims
@@ -218,8 +218,7 @@ def _write_837(args: argparse.Namespace) -> int:
             accepted.append(claim)
     if not accepted:
         return 1
-    config = Path(args.config) if args.config else Path(
-        os.environ.get("KNEAD_DATA_DIR") or Path.cwd() / "var") / "clearinghouse.json"
+    config = _clearinghouse_config(args.config)
     try:
         if config.exists() or args.config:
             settings = settings_from_dict(json.loads(config.read_text()))
@@ -240,6 +239,54 @@ def _write_837(args: argparse.Namespace) -> int:
     except (X12Error, OSError, ValueError) as error:
         return _fail("837", args.claims, error)
     return 1 if len(accepted) < len(claims) else 0
+
+
+def _clearinghouse_config(given: str | None) -> Path:
+    """The clearinghouse settings file: ``--config``, else ``$KNEAD_DATA_DIR/clearinghouse.json``."""
+    import os
+    from pathlib import Path
+
+    if given:
+        return Path(given)
+    return Path(os.environ.get("KNEAD_DATA_DIR") or Path.cwd() / "var") / "clearinghouse.json"
+
+
+def _write_270(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from knead.billing.x12.control_numbers import FileControlNumbers
+    from knead.billing.x12.eligibility import inquiry_from_dict, write_270
+    from knead.billing.x12.envelope import TradingPartners
+    from knead.billing.x12.errors import X12Error
+    from knead.billing.x12.professional_claim import settings_from_dict
+
+    try:
+        data = json.loads(Path(args.inquiries).read_text())
+        many = isinstance(data, list)
+        inquiries = [inquiry_from_dict(item, f"[{i}]" if many else "")
+                     for i, item in enumerate(data if many else [data])]
+        if not inquiries:
+            raise X12Error("the file holds no inquiry")
+        config = _clearinghouse_config(args.config)
+        if config.exists() or args.config:
+            partners = settings_from_dict(json.loads(config.read_text())).partners
+        else:
+            first = inquiries[0]
+            partners = TradingPartners(first.provider_npi, first.payer_id[:15] or "PAYER")
+        if args.test:
+            from dataclasses import replace
+
+            partners = replace(partners, production=False)
+        text = write_270(inquiries, partners, FileControlNumbers(), dt.datetime.now())
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            sys.stdout.write(text + "\n")
+    except (X12Error, OSError, ValueError) as error:
+        return _fail("270", args.inquiries, error)
+    return 0
 
 
 READERS: dict[str, tuple[str, Callable[[str, bool], int]]] = {
@@ -294,3 +341,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     claims.add_argument("--test", action="store_true",
                         help="mark the interchange as test data (ISA15 T)")
     claims.set_defaults(handler=_write_837)
+
+    inquiry = kinds.add_parser(
+        "270",
+        help="write a 270 eligibility inquiry from inquiry JSON",
+        description="Write one 270 (005010X279A1) interchange from a file holding one inquiry "
+        "or a list of them (provider, payer, subscriber, service_date, trace; see docs/x12.md). "
+        "An inquiry that cannot be written is named with the reason; the command exits 2.",
+    )
+    inquiry.add_argument("inquiries", metavar="INQUIRY.json")
+    inquiry.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    inquiry.add_argument("--config", metavar="FILE",
+                         help="clearinghouse settings JSON (sender and receiver IDs)")
+    inquiry.add_argument("--test", action="store_true",
+                         help="mark the interchange as test data (ISA15 T)")
+    inquiry.set_defaults(handler=_write_270)

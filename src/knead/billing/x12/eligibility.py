@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TextIO
 
+from knead.billing.identifiers import npi_problem
 from knead.billing.x12.envelope import (
     ControlNumbers,
     TradingPartners,
@@ -60,6 +61,56 @@ class EligibilityInquiry:
     provider_first_name: str = ""
     provider_tax_id: str = ""
     service_types: tuple[str, ...] = MASSAGE_SERVICE_TYPES
+
+
+def inquiry_from_dict(data: object, path: str = "") -> EligibilityInquiry:
+    """An inquiry from its JSON form (``knead x12 270``; docs/x12.md). Raises ``X12Error``
+    naming the field (``subscriber.birth_date``) and what is wrong with it."""
+
+    def field(parent: object, name: str, where: str, required: bool = True) -> str:
+        value = parent.get(name) if isinstance(parent, dict) else None
+        if value is None or value == "":
+            if required:
+                raise X12Error(f"{where}{name} is missing")
+            return ""
+        if not isinstance(value, str):
+            raise X12Error(f"{where}{name} must be text, not {type(value).__name__}")
+        return value.strip()
+
+    def day(text: str, label: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise X12Error(f"{label} {text!r} is not a date (YYYY-MM-DD)") from None
+
+    if not isinstance(data, dict):
+        raise X12Error(f"{path or 'the inquiry'} must be an object")
+    where = f"{path}." if path else ""
+    provider, payer, subscriber = (data.get(k) for k in ("provider", "payer", "subscriber"))
+    npi = field(provider, "npi", f"{where}provider.")
+    problem = npi_problem(npi)
+    if problem:
+        raise X12Error(f"{where}provider.npi: {problem}")
+    born = field(subscriber, "birth_date", f"{where}subscriber.", False)
+    types = data.get("service_types", list(MASSAGE_SERVICE_TYPES))
+    if not (isinstance(types, list) and types and all(t in SERVICE_TYPES for t in types)):
+        raise X12Error(f"{where}service_types must be a list of service type codes from "
+                       f"{', '.join(SERVICE_TYPES)}")
+    return EligibilityInquiry(
+        provider_name=field(provider, "name", f"{where}provider."),
+        provider_npi=npi,
+        payer_name=field(payer, "name", f"{where}payer."),
+        payer_id=field(payer, "id", f"{where}payer."),
+        member_id=field(subscriber, "member_id", f"{where}subscriber."),
+        subscriber_last_name=field(subscriber, "last_name", f"{where}subscriber."),
+        subscriber_first_name=field(subscriber, "first_name", f"{where}subscriber."),
+        subscriber_birth_date=day(born, f"{where}subscriber.birth_date") if born else None,
+        service_date=day(field(data, "service_date", where), f"{where}service_date"),
+        trace_number=field(data, "trace", where),
+        provider_first_name=field(provider, "first_name", f"{where}provider.", False),
+        provider_tax_id=field(provider, "tax_id", f"{where}provider.", False).replace("-", ""),
+        service_types=tuple(types),
+    )
 
 
 def inquiry_body(inquiry: EligibilityInquiry, reference: str, created: datetime) -> list:
