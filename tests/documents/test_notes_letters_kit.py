@@ -194,8 +194,26 @@ def test_appeal_for_bundling_argues_distinct_services_and_skips_patient_responsi
     assert "member's coinsurance" not in text  # not an argument to make
 
 
+def test_appeal_of_a_payment_below_the_contract_asks_to_reprocess_at_the_contracted_rate():
+    why = "Allowed $52.00 for 2 unit(s) of 97124; the contract allows $60.00 ($30.00 a unit)."
+    facts = AppealFacts(
+        claim=make_claim(),
+        denial=Denial(denied_on=dt.date(2026, 10, 20), adjustments=(),
+                      shortfalls=((why, Decimal("8.00")),)),
+        written_on=dt.date(2026, 11, 2),
+    )  # fmt: skip
+    text = appeal_letter_text(facts)
+    for expected in (
+        "We ask you to reconsider the payment of the claim above.",
+        "Billed: $145.00; denied: $8.00 (all lines)",
+        f"- Paid below our contracted rate: {why} Amount: $8.00.",
+        "Our contract with Salish Health Plan sets the allowed amounts shown.",
+    ):
+        assert expected in text, expected
+
+
 def test_appeal_needs_a_reason():
-    with pytest.raises(DocumentError, match="CARC"):
+    with pytest.raises(DocumentError, match=r"CARC\) or contract shortfall"):
         Denial(denied_on=dt.date(2026, 10, 20), adjustments=())
 
 

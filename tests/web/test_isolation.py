@@ -37,6 +37,7 @@ RECORD_URLS = {
     "practice:payer_edit": "payer",
     "practice:rate_new": "payer",
     "practice:rate_edit": "rate",
+    "practice:rate_delete": "rate",
     "visits:detail": "visit",
     "visits:edit": "visit",
     "visits:sign": "visit",
@@ -52,7 +53,13 @@ RECORD_URLS = {
     "paperwork:coverage_kit": "coverage",
     "paperwork:coverage_answers": "coverage",
 }
-POST_ONLY = {"clients:delete", "clients:coverage_verify", "visits:sign", "visits:amend"}
+POST_ONLY = {
+    "clients:delete",
+    "clients:coverage_verify",
+    "visits:sign",
+    "visits:amend",
+    "practice:rate_delete",
+}
 # The billing apps' URLs, tried with practice B's claims, batches, remittances and appeals.
 RECORD_URLS |= BILLING_RECORD_URLS
 POST_ONLY |= {

@@ -46,6 +46,20 @@ def test_a_commercial_payer_counts_days(as_role):
     assert (payer.timely_filing_months, payer.timely_filing) == (None, "90 days")
 
 
+def test_a_medicare_payer_made_outside_the_form_keeps_the_shipped_twelve_months(practice):
+    Payer.objects.create(practice=practice, name="Medicare", payer_id="MCR2", kind="medicare")
+    rules = rules_for_practice(practice).payers.rules_for(
+        "MCR2", CorePayerKind.MEDICARE, dt.date(2026, 3, 1)
+    )
+    assert rules.timely_filing_months == 12  # payer_rules.json, kind:medicare
+
+
+def test_zero_months_is_refused(as_role):
+    response = as_role("owner").post(reverse("practice:payer_new"),
+                                     FORM | {"timely_filing_months": "0"})
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
+
+
 def test_the_practices_months_reach_the_scrubber(practice, as_role):
     as_role("owner").post(reverse("practice:payer_new"), FORM | {"timely_filing_months": "18"})
     rules = rules_for_practice(practice).payers.rules_for(

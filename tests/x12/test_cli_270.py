@@ -49,6 +49,13 @@ def test_an_inquiry_is_written_with_the_subscriber_and_the_massage_service_types
     assert problems == [] and inquiry_set[0].kind == "270"
 
 
+def test_inquiries_to_several_payers_need_the_clearinghouse_settings(data_dir, capsys):
+    other = INQUIRY | {"payer": {"name": "Northwind Mutual", "id": "NWM01"}}
+    code, out = _write(data_dir, [INQUIRY, other])
+    assert code == 2 and not out.exists()
+    assert "need the clearinghouse settings (--config)" in capsys.readouterr().err
+
+
 def test_a_list_gives_one_set_each_and_control_numbers_move_on(data_dir):
     second = INQUIRY | {"trace": "KNE000000002"}
     code, out = _write(data_dir, [INQUIRY, second], "--test")
@@ -66,6 +73,7 @@ def test_a_list_gives_one_set_each_and_control_numbers_move_on(data_dir):
      "[0].subscriber.member_id is missing"),
     ({"service_date": "2026-02-30"}, "[0].service_date '2026-02-30' is not a date"),
     ({"service_types": ["ZZZ"]}, "[0].service_types must be a list of service type codes"),
+    ({"service_types": [["30"]]}, "[0].service_types must be a list of service type codes"),
 ])  # fmt: skip
 def test_a_bad_inquiry_is_named_with_its_field_and_nothing_is_written(
     data_dir, capsys, change, message

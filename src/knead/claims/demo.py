@@ -106,7 +106,7 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
         scrub_claim(claim, user=user, as_of=today)
     rng = random.Random(seed)
     eras = reversal = 0
-    mistyped = short_paid = False
+    mistyped = short_paid = contract_made = False
     for payer_id in sorted({c.payer_id for c in claims if c.status == ClaimStatus.READY}):
         ready = [c for c in claims if c.payer_id == payer_id and c.status == ClaimStatus.READY]
         batch = build_batch(ready, user=user, practice=practice)
@@ -117,8 +117,10 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
                 ("AK2", "837", "0001", "005010X222A1"), ("IK5", "A"),
                 ("AK9", "A", "1", "1", "1")])], timezone.localtime().replace(tzinfo=None)),
             name=f"{batch.file_name}.999", user=user, practice=practice)
-        contracted = eras == 0
+        contracted = not contract_made and any(
+            c.service_from <= today - dt.timedelta(days=30) for c in ready)
         if contracted:
+            contract_made = True
             # The contract: 80% of the lowest per-unit charge billed for each code.
             per_unit: dict[str, Decimal] = {}
             for line in ClaimLine.objects.filter(claim__in=ready):

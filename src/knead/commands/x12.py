@@ -272,9 +272,13 @@ def _write_270(args: argparse.Namespace) -> int:
         config = _clearinghouse_config(args.config)
         if config.exists() or args.config:
             partners = settings_from_dict(json.loads(config.read_text())).partners
+        elif len({(i.provider_npi, i.payer_id) for i in inquiries}) > 1:
+            raise X12Error("inquiries from several providers or to several payers need the "
+                           "clearinghouse settings (--config) for the interchange's sender "
+                           "and receiver")
         else:
             first = inquiries[0]
-            partners = TradingPartners(first.provider_npi, first.payer_id[:15] or "PAYER")
+            partners = TradingPartners(first.provider_npi, first.payer_id[:15])
         if args.test:
             from dataclasses import replace
 
@@ -296,7 +300,8 @@ READERS: dict[str, tuple[str, Callable[[str, bool], int]]] = {
             _read_271),
     "999": ("read a 999 implementation acknowledgment: accepted or rejected, with errors",
             _read_999),
-    "277": ("read a 277CA claim acknowledgment: each claim accepted or rejected", _read_277),
+    "277": ("read a 277CA claim acknowledgment: each claim accepted, rejected or only received",
+            _read_277),
 }
 
 

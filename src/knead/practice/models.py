@@ -171,6 +171,7 @@ class Payer(PracticeScoped, Address):
     timely_filing_months = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text="For payers that count calendar months instead (Medicare: 12, filled in for a "
         "Medicare payer left blank). When set, the days are not used.",
     )

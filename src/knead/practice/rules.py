@@ -29,7 +29,12 @@ def practice_payer_entry(payer: Payer) -> PayerRuleEntry:
             ("unit_rule", UnitRule(payer.unit_rule)),
             ("gp_required", payer.gp_required),
             ("timely_filing_days", payer.timely_filing_days),
-            ("timely_filing_months", payer.timely_filing_months),
+            # Only when set: a Medicare payer made outside the form keeps the shipped 12 months.
+            *(
+                [("timely_filing_months", payer.timely_filing_months)]
+                if payer.timely_filing_months
+                else []
+            ),
         ),
         source=f"the practice's settings for {payer.name}",
     )

@@ -25,6 +25,7 @@ urlpatterns = [
     path("payers/<int:pk>/edit/", views.PayerUpdate.as_view(), name="payer_edit"),
     path("payers/<int:payer>/rates/new/", views.ContractRateCreate.as_view(), name="rate_new"),
     path("rates/<int:pk>/edit/", views.ContractRateUpdate.as_view(), name="rate_edit"),
+    path("rates/<int:pk>/delete/", views.contract_rate_delete, name="rate_delete"),
     path("fees/", views.FeeList.as_view(), name="fees"),
     path("fees/new/", views.FeeCreate.as_view(), name="fee_new"),
     path("fees/<int:pk>/edit/", views.FeeUpdate.as_view(), name="fee_edit"),

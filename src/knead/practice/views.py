@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from knead.accounts.roles import requires
 from knead.audit.models import Action
@@ -168,6 +169,16 @@ class ContractRateUpdate(RecordUpdateView):
 
     def title(self) -> str:
         return f"Edit contracted rate · {self.object.payer.name}"
+
+
+@require_POST
+@requires("payers.edit")
+def contract_rate_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rate = get_object_or_404(ContractRate.objects.for_practice(request.practice), pk=pk)
+    rate.soft_delete(request.user)
+    record(request, Action.DELETE, rate)
+    messages.success(request, f"The contracted rate for {rate.code} is removed.")
+    return redirect(rate.payer)
 
 
 class FeeList(RecordListView):

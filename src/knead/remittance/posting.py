@@ -83,6 +83,14 @@ class _LineRef:
     units: int
 
 
+@dataclass(frozen=True)
+class _Shortfall:
+    amount: Decimal  # reopened: moved from contractual to an open reduction
+    allowed: Decimal
+    expected: Decimal
+    rate: Decimal
+
+
 @dataclass
 class _ClaimRef:
     id: int
@@ -292,14 +300,42 @@ class _Poster:
         )
 
     def adjustments(
-        self, adjustments: Any, *, claim: int | None, line: int | None, reversal: bool, day: dt.date
+        self,
+        adjustments: Any,
+        *,
+        claim: int | None,
+        line: int | None,
+        reversal: bool,
+        day: dt.date,
+        reopen: Decimal = ZERO,
     ) -> list[list[str]]:
+        """Post each CAS amount; ``reopen`` of the CARC 45 reductions (the part below the
+        contracted rate) posts as an open reduction instead of a contractual one."""
         denied: list[list[str]] = []
         for adj in adjustments:
             kind = posting_kind(adj.group, adj.reason)
+            amount = adj.amount
+            if reopen > 0 and kind == PostingKind.CONTRACTUAL and adj.reason == "45":
+                moved = min(reopen, amount)
+                reopen -= moved
+                amount -= moved
+                self.posting(
+                    PostingKind.DENIAL,
+                    moved,
+                    adj.position,
+                    "CAS",
+                    claim=claim,
+                    line=line,
+                    group=adj.group,
+                    reason=adj.reason,
+                    reversal=reversal,
+                    day=day,
+                )
+                if not amount:
+                    continue
             self.posting(
                 kind,
-                adj.amount,
+                amount,
                 adj.position,
                 "CAS",
                 claim=claim,
@@ -310,7 +346,7 @@ class _Poster:
                 day=day,
             )
             if kind == PostingKind.DENIAL:
-                denied.append([adj.group, adj.reason, f"{adj.amount:.2f}"])
+                denied.append([adj.group, adj.reason, f"{amount:.2f}"])
         return denied
 
     def claim(self, cp: ClaimPayment, ref: _ClaimRef | None, day: dt.date) -> None:
@@ -326,8 +362,8 @@ class _Poster:
                 # What a biller needs to find the claim it belongs to (queue.claim_candidates).
                 detail={
                     "claim_id": cp.id,
-                    "charge": str(cp.charge),
-                    "paid": str(cp.paid),
+                    "charge": f"{cp.charge:.2f}",
+                    "paid": f"{cp.paid:.2f}",
                     "status": cp.status,
                     "payer_claim_id": cp.payer_claim_id,
                     "patient": cp.patient_name,
@@ -396,10 +432,36 @@ class _Poster:
                 reversal=reversal,
                 day=day,
             )
-            denied = self.adjustments(
-                svc.adjustments, claim=pk, line=line_pk, reversal=reversal, day=day
+            short = (
+                self.contract_shortfall(svc, line, ref.payer_id)
+                if line is not None and ref is not None and not reversal
+                else None
             )
-            if denied and not reversal and ref is not None:
+            denied = self.adjustments(
+                svc.adjustments,
+                claim=pk,
+                line=line_pk,
+                reversal=reversal,
+                day=day,
+                reopen=short.amount if short else ZERO,
+            )
+            if short is not None and line is not None:
+                self.item(
+                    WorkKind.UNDERPAID,
+                    short.amount,
+                    svc.position,
+                    claim=pk,
+                    line=line_pk,
+                    remarks=list(svc.remarks),
+                    detail={
+                        "why": f"Allowed ${short.allowed:.2f} for {line.units} unit(s) of "
+                        f"{line.code}; the contract allows ${short.expected:.2f} "
+                        f"(${short.rate:.2f} a unit).",
+                        "allowed": f"{short.allowed:.2f}",
+                        "expected": f"{short.expected:.2f}",
+                    },
+                )
+            elif denied and not reversal and ref is not None:
                 self.item(
                     WorkKind.DENIAL if svc.paid == 0 else WorkKind.UNDERPAID,
                     sum((Decimal(a) for _g, _r, a in denied), ZERO),
@@ -409,39 +471,31 @@ class _Poster:
                     codes=denied,
                     remarks=list(svc.remarks) + list(cp.remarks),
                 )
-            elif line is not None and not reversal and ref is not None:
-                self.below_contract(svc, line, ref.payer_id, pk)
 
-    def below_contract(
-        self, svc: ServicePayment, line: _LineRef, payer_id: int, claim: int
-    ) -> None:
-        """Queue a line the payer allowed less for than the contracted rate times the units
-        billed: payers call such a cut contractual (CO-45), so no denial code shows it."""
+    def contract_shortfall(
+        self, svc: ServicePayment, line: _LineRef, payer_id: int
+    ) -> _Shortfall | None:
+        """How far the payer's allowed amount for a line fell below the contract: the lesser
+        of the rate times the units billed and the charge. Payers report such a cut as a
+        contractual reduction (CARC 45), so no denial code shows it. Lines with a denial code
+        are queued for that code instead."""
         rate = self.rates.get((payer_id, line.code))
-        if rate is None:
-            return
-        allowed = svc.allowed
-        if allowed is None:  # no AMT*B6: what the payer and the client pay between them
-            allowed = svc.paid + sum(
-                (a.amount for a in svc.adjustments if a.group == "PR"), ZERO
-            )
-        expected = (rate * line.units).quantize(_CENT)
-        if allowed >= expected:
-            return
-        self.item(
-            WorkKind.UNDERPAID,
-            expected - allowed,
-            svc.position,
-            claim=claim,
-            line=line.id,
-            remarks=list(svc.remarks),
-            detail={
-                "why": f"Allowed ${allowed:.2f} for {line.units} unit(s) of {line.code}; the "
-                f"contract allows ${expected:.2f} (${rate:.2f} a unit).",
-                "allowed": f"{allowed:.2f}",
-                "expected": f"{expected:.2f}",
-            },
+        if rate is None or any(
+            posting_kind(a.group, a.reason) == PostingKind.DENIAL for a in svc.adjustments
+        ):
+            return None
+        cut = sum(
+            (
+                a.amount
+                for a in svc.adjustments
+                if a.reason == "45" and posting_kind(a.group, a.reason) == PostingKind.CONTRACTUAL
+            ),
+            ZERO,
         )
+        allowed = svc.allowed if svc.allowed is not None else svc.charge - cut
+        expected = min((rate * line.units).quantize(_CENT), svc.charge)
+        amount = min(expected - allowed, cut)
+        return _Shortfall(amount, allowed, expected, rate) if amount > 0 else None
 
 
 @transaction.atomic

@@ -108,12 +108,18 @@ def post_to_claim(item: WorkItem, claim: Claim, *, user: Any) -> None:
     wrongly) to ``claim``, which the biller chose; the item is done."""
     # Locked and read again, so that two billers cannot post the same payment twice.
     item = WorkItem.objects.select_for_update().get(pk=item.pk)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if item.status != WorkStatus.OPEN:
         raise BillingRefused("This item is already done.")
     if item.kind != WorkKind.UNMATCHED_CLAIM or item.remittance is None:
         raise BillingRefused("Only a payment for a claim not found can be posted to a claim.")
     if claim.practice_id != item.practice_id:
         raise BillingRefused("That claim belongs to another practice.")
+    if claim.state not in (S.SUBMITTED, S.ACCEPTED):
+        raise BillingRefused(
+            f"Claim {claim.claim_id} is {claim.get_status_display().lower()}: only a claim sent "
+            "and still waiting for its payment can take this one."
+        )
     repost_to_claim(item.remittance, item.segment or 0, claim, user)
     item.claim = claim
     _finish(item, "matched", f"Posted to claim {claim.claim_id}.", user)
@@ -144,10 +150,20 @@ def claim_candidates(item: WorkItem, limit: int = 8) -> list[Claim]:
     return sorted(awaiting, key=likeness, reverse=True)[:limit]
 
 
+def _below_contract(item: WorkItem) -> bool:
+    """A line the payer allowed below the contracted rate (posting's contract check)."""
+    return item.kind == WorkKind.UNDERPAID and not item.codes and "expected" in item.detail
+
+
 @transaction.atomic
 def bill_client(item: WorkItem, *, user: Any) -> None:
     """Move the item's open amount to the client's balance."""
     claim = _require_open(item)
+    if _below_contract(item):
+        raise BillingRefused(
+            "The difference up to the contracted rate is the payer's to pay, not the client's: "
+            "ask the payer to reprocess, appeal, or write it off."
+        )
     Posting.objects.create(
         practice_id=item.practice_id, claim=claim, line=item.line, kind=PostingKind.TO_CLIENT,
         reason="billed to client", amount=item.amount, posted_on=timezone.localdate(),
@@ -178,14 +194,17 @@ def appeal_deadline(claim: Claim, denied_on: dt.date) -> dt.date:
 def draft_letter(claim: Claim, denied_on: dt.date, today: dt.date) -> str:
     """The core's appeal letter for the claim's denied amounts (editable before printing)."""
     adjustments = []
+    shortfalls: list[tuple[str, Decimal]] = []
     remarks: list[tuple[str, str]] = []
     for item in claim.work_items.all():
         for group, reason, amount in item.codes:
             adjustments.append(Adjustment(AdjustmentGroup(group), reason, Decimal(amount)))
+        if _below_contract(item):
+            shortfalls.append((item.detail["why"], item.amount))
         for code in item.remarks:
             text = rarc(code)
             remarks.append((code, text.description if text else ""))
-    if not adjustments:
+    if not adjustments and not shortfalls:
         raise BillingRefused("There is no denied amount on this claim to appeal.")
     from knead.remittance.documents import signed_notes
 
@@ -195,6 +214,7 @@ def draft_letter(claim: Claim, denied_on: dt.date, today: dt.date) -> str:
             denied_on=denied_on, adjustments=tuple(adjustments),
             payer_claim_number=claim.payer_claim_number or None,
             remarks=tuple(dict.fromkeys(remarks)),
+            shortfalls=tuple(shortfalls),
         ),
         written_on=today,
         notes=tuple(signed_notes(claim)),

@@ -70,7 +70,8 @@ def test_posting_a_paid_835_claim_to_the_right_claim_moves_its_money_and_matches
     assert claim.payer_claim_number == "PCN1"
     line = claim.lines.get()
     assert set(Posting.objects.filter(claim=claim).values_list("line_id", flat=True)) == {line.pk}
-    # Nothing of that 835 claim is left on the remittance without a claim.
+    # All of that 835 claim moved: its SVC payment, CO-45 and PR-2 (3 postings, none left over).
+    assert Posting.objects.filter(claim=claim).count() == 3
     assert not Posting.objects.filter(
         remittance=remittance, claim__isnull=True, segment=item.segment
     ).exists()
@@ -100,6 +101,15 @@ def test_an_item_posted_once_cannot_be_posted_again(sent, users):
 
 
 @pytest.mark.django_db
+def test_a_claim_already_paid_cannot_take_the_payment(sent, users):
+    # Claim 2 was paid by this very 835 (41.60 for its 97124; its 97140 denied CO-97).
+    with pytest.raises(BillingRefused, match="is partly paid: only a claim sent and still"):
+        post_to_claim(_unmatched("KN-TYPO-1"), Claim.objects.get(pk=sent[1].pk),
+                      user=users["biller"])  # fmt: skip
+    assert Claim.objects.get(pk=sent[1].pk).paid == D("41.60")
+
+
+@pytest.mark.django_db
 def test_only_a_claim_not_found_can_be_posted_to_a_claim(sent, users):
     line_item = WorkItem.objects.get(kind=WorkKind.UNMATCHED_LINE)  # claim 2's 97140
     with pytest.raises(BillingRefused, match="claim not found"):
@@ -111,7 +121,7 @@ def test_the_item_keeps_what_identifies_the_payers_claim(sent):
     item = _unmatched("KN-TYPO-1")
     assert item.detail["patient"] == "EXAMPLE, JORDAN"
     assert item.detail["services"] == [["97124", "2026-03-02"]]
-    assert (item.detail["charge"], item.detail["paid"]) == ("60", "41.6")
+    assert (item.detail["charge"], item.detail["paid"]) == ("60.00", "41.60")
 
 
 @pytest.mark.django_db

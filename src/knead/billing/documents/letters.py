@@ -166,14 +166,20 @@ class Denial:
     payer_claim_number: str | None = None
     remarks: tuple[tuple[str, str], ...] = ()  # RARC code and its text (text may be "")
     lines: tuple[int, ...] = ()  # 1-based denied lines; empty = the whole claim
+    # Lines allowed below the contracted rate: what happened, in words, and the amount short.
+    shortfalls: tuple[tuple[str, Decimal], ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.adjustments:
-            raise DocumentError("A denial needs at least one adjustment (CARC) to appeal.")
+        if not self.adjustments and not self.shortfalls:
+            raise DocumentError(
+                "A denial needs at least one adjustment (CARC) or contract shortfall to appeal."
+            )
 
     @property
     def amount(self) -> Decimal:
-        return sum((a.amount for a in self.adjustments), Decimal("0.00"))
+        return sum((a.amount for a in self.adjustments), Decimal("0.00")) + sum(
+            (amount for _why, amount in self.shortfalls), Decimal("0.00")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +224,13 @@ def appeal_letter_text(facts: AppealFacts) -> str:
         )
         if known and known.appealable and known.argument not in points:
             points.append(known.argument)
+    for why, amount in denial.shortfalls:
+        reasons.append(f"- Paid below our contracted rate: {why} Amount: {money(amount)}.")
+    if denial.shortfalls:
+        points.append(
+            f"Our contract with {payer} sets the allowed amounts shown. Please reprocess the "
+            "line(s) at the contracted rate and pay the difference."
+        )
     remarks = [f"- {code} {text_}".rstrip() for code, text_ in denial.remarks]
     lines = ", ".join(str(n) for n in denial.lines) if denial.lines else "all lines"
     details = [
@@ -260,7 +273,8 @@ def appeal_letter_text(facts: AppealFacts) -> str:
         f"To: Appeals department\n{payer}",
         "RE: Request for reconsideration (first-level appeal)\n" + "\n".join(details),
         "To whom it may concern:",
-        f"We ask you to reconsider the denial of the claim above. The services were "
+        f"We ask you to reconsider the {'denial' if denial.adjustments else 'payment'} of the "
+        f"claim above. The services were "
         f"{_procedure_names(claim)}, provided for:\n{_diagnosis_lines(claim)}",
         "Reason(s) given for the denial:\n" + "\n".join(reasons + remarks),
         "Why the claim should be paid:\n" + "\n".join(f"- {p}" for p in points),

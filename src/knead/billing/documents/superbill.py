@@ -314,7 +314,8 @@ def _provider_section(superbill: Superbill) -> list[Flowable]:
                 field_grid(_provider_lines(claim.billing_provider, claim.rendering_provider),
                            _thirds())]
     practice_rows = _provider_lines(claim.billing_provider, None)
-    practice_rows[1][0] = ("Therapists", f"{len(therapists)}, listed below")
+    # The therapists' own NPI, licence and taxonomy are in the table below.
+    practice_rows[1][0:2] = [("Therapists", f"{len(therapists)}, listed below"), ("", "")]
     practice_rows[2][1] = ("", "")
     rows = [[_name_with_credentials(t), t.npi,
              f"{t.license.number} ({t.license.state})" if t.license else "",

@@ -184,7 +184,7 @@ def read_277ca(source: str | TextIO) -> ClaimStatusReport:
     for claim_ack in claims:
         if claim_ack.status == "unknown":
             problems.append(Problem(f"claim {claim_ack.claim_id} has no acceptance or rejection "
-                                    "category (A1-A8) in its STC", claim_ack.position, "HL"))
+                                    "category (A0-A8) in its STC", claim_ack.position, "HL"))
     return ClaimStatusReport(tuple(claims), tuple(problems))
 
 

@@ -93,7 +93,8 @@ def inquiry_from_dict(data: object, path: str = "") -> EligibilityInquiry:
         raise X12Error(f"{where}provider.npi: {problem}")
     born = field(subscriber, "birth_date", f"{where}subscriber.", False)
     types = data.get("service_types", list(MASSAGE_SERVICE_TYPES))
-    if not (isinstance(types, list) and types and all(t in SERVICE_TYPES for t in types)):
+    if not (isinstance(types, list) and types
+            and all(isinstance(t, str) and t in SERVICE_TYPES for t in types)):
         raise X12Error(f"{where}service_types must be a list of service type codes from "
                        f"{', '.join(SERVICE_TYPES)}")
     return EligibilityInquiry(
