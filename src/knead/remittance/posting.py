@@ -590,6 +590,8 @@ def repost_to_claim(remittance: Remittance, position: int, claim: Claim, user: A
     positions = {cp.position, *(a.position for a in cp.adjustments)}
     for service in cp.services:
         positions |= {service.position, *(a.position for a in service.adjustments)}
+    # The rows posted to no claim are posted again, from the same segments, by the import's own
+    # code path (line matching, queueing); the audit trail records who did it and when.
     Posting.objects.filter(
         remittance=remittance, claim__isnull=True, segment__in=positions
     ).delete()
