@@ -154,6 +154,19 @@ class WorkItem(PracticeScoped):
     def get_absolute_url(self) -> str:
         return reverse("remittance:work_item", args=[self.pk])
 
+    @property
+    def below_contract(self) -> bool:
+        """A line the payer allowed below the contracted rate (posting's contract check): the
+        payer's to pay, so never billed to the client and nothing on the claim to correct."""
+        return self.kind == WorkKind.UNDERPAID and not self.codes and "expected" in self.detail
+
+    @property
+    def contractual_obligation(self) -> bool:
+        """Every code is group CO: the practice's to absorb, billed to the client only with a
+        signed waiver (billing-rules.md §8: CO "cannot bill the patient"; CO-96 with a
+        waiver)."""
+        return bool(self.codes) and all(group == "CO" for group, _r, _a in self.codes)
+
 
 class AppealStatus(models.TextChoices):
     DRAFT = "draft", "Draft"

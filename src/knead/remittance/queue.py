@@ -150,19 +150,20 @@ def claim_candidates(item: WorkItem, limit: int = 8) -> list[Claim]:
     return sorted(awaiting, key=likeness, reverse=True)[:limit]
 
 
-def _below_contract(item: WorkItem) -> bool:
-    """A line the payer allowed below the contracted rate (posting's contract check)."""
-    return item.kind == WorkKind.UNDERPAID and not item.codes and "expected" in item.detail
-
-
 @transaction.atomic
-def bill_client(item: WorkItem, *, user: Any) -> None:
-    """Move the item's open amount to the client's balance."""
+def bill_client(item: WorkItem, *, user: Any, waiver: bool = False) -> None:
+    """Move the item's open amount to the client's balance. A CO (contractual obligation)
+    amount needs ``waiver``: the client signed a waiver for the service."""
     claim = _require_open(item)
-    if _below_contract(item):
+    if item.below_contract:
         raise BillingRefused(
             "The difference up to the contracted rate is the payer's to pay, not the client's: "
             "ask the payer to reprocess, appeal, or write it off."
+        )
+    if item.contractual_obligation and not waiver:
+        raise BillingRefused(
+            "A CO (contractual obligation) amount cannot be billed to the client unless they "
+            "signed a waiver for this service: tick that they did, or write it off."
         )
     Posting.objects.create(
         practice_id=item.practice_id, claim=claim, line=item.line, kind=PostingKind.TO_CLIENT,
@@ -199,7 +200,7 @@ def draft_letter(claim: Claim, denied_on: dt.date, today: dt.date) -> str:
     for item in claim.work_items.all():
         for group, reason, amount in item.codes:
             adjustments.append(Adjustment(AdjustmentGroup(group), reason, Decimal(amount)))
-        if _below_contract(item):
+        if item.below_contract:
             shortfalls.append((item.detail["why"], item.amount))
         for code in item.remarks:
             text = rarc(code)

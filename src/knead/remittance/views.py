@@ -140,7 +140,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             queue.write_off(item, reason=request.POST.get("reason", ""), user=request.user)
             messages.success(request, "Written off.")
         elif action == "bill_client":
-            queue.bill_client(item, user=request.user)
+            queue.bill_client(item, user=request.user, waiver=request.POST.get("waiver") == "on")
             messages.success(request, "Moved to the client's balance.")
         elif action == "resubmit":
             changes = {}

@@ -30,7 +30,13 @@ from decimal import Decimal
 import pytest
 
 from knead.claims.models import Claim, ClaimEvent
-from knead.claims.services import build_batch, create_claims, import_acknowledgement, scrub_claim
+from knead.claims.services import (
+    BillingRefused,
+    build_batch,
+    create_claims,
+    import_acknowledgement,
+    scrub_claim,
+)
 from knead.remittance.models import Posting, PostingKind, WorkItem, WorkKind, WorkStatus
 from knead.remittance.posting import start_import
 from knead.remittance.queue import bill_client, explain, write_off
@@ -271,9 +277,12 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
     again = start_import(era2, name="era2-copy.835", user=biller, practice=practice)
     assert again.already and again.remittance.pk == first.remittance.pk
     assert Posting.objects.count() == count
-    # Actions: write off the CO-97 line (not distinct), bill the client for the CO-50 denial.
+    # Actions: write off the CO-97 line (not distinct), bill the client for the CO-50 denial
+    # (CO: only with the client's signed waiver).
     write_off(queue[0], reason="NCCI bundling", user=biller)
-    bill_client(WorkItem.objects.get(claim=c3), user=biller)
+    with pytest.raises(BillingRefused, match="unless they signed a waiver"):
+        bill_client(WorkItem.objects.get(claim=c3), user=biller)
+    bill_client(WorkItem.objects.get(claim=c3), user=biller, waiver=True)
     c2.refresh_from_db()
     c3.refresh_from_db()
     assert (c2.status, c2.written_off, c2.balance) == ("closed", D("35.00"), D("0.00"))

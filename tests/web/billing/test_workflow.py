@@ -349,3 +349,27 @@ def test_claim_history_states_posted_money_to_the_cent():
     reasons = list(ClaimEvent.objects.values_list("reason", flat=True))
     assert any("paid" in reason for reason in reasons)
     assert not [reason for reason in reasons if re.search(r"\d\.\d{3,}", reason)]
+
+
+@pytest.mark.django_db
+def test_a_co_denial_is_billed_to_the_client_only_with_a_signed_waiver(practice, users, setup):
+    claims = _claims(setup, practice, users["biller"], n=2)
+    Claim.objects.filter(pk__in=[c.pk for c in claims]).update(status="accepted")
+    start_import(
+        _era2(claims[0].claim_id, claims[1].claim_id, "KN99999998", "KN99999999"),
+        name="era.835",
+        user=users["biller"],
+        practice=practice,
+    )
+    item = WorkItem.objects.get(kind=WorkKind.DENIAL)  # claim 2's 97140, CO-97 35.00
+    biller = signed_in(users["biller"])
+    act = reverse("remittance:act", args=[item.pk])
+    page = biller.get(reverse("remittance:work_item", args=[item.pk])).content.decode()
+    assert "The client signed a waiver for this service" in page
+    refused = biller.post(act, {"action": "bill_client"}, follow=True).content.decode()
+    assert "cannot be billed to the client unless they signed a waiver" in refused
+    item.refresh_from_db()
+    assert item.status == "open"
+    biller.post(act, {"action": "bill_client", "waiver": "on"})
+    item.refresh_from_db()
+    assert (item.status, item.resolution) == ("done", "billed_client")

@@ -49,7 +49,7 @@ def _day(value: date | None) -> str:
 def _adjustments(adjustments: tuple[Adjustment, ...]) -> str:
     return ",".join([
         f'{{"group":{_q(group)},"reason":{_q(reason)},"amount":"{amount!s}",'
-        f'"quantity":{"null" if quantity is None else _num(quantity)},"segment":{position}}}'
+        f'"quantity":{_num(quantity)},"segment":{position}}}'
         for group, reason, amount, quantity, position in adjustments])
 
 
@@ -64,7 +64,7 @@ def _service(s: ServicePayment) -> str:
         f'{{"code":{_q(code)},"modifiers":[{_strings(modifiers) if modifiers else ""}],"charge":"{charge!s}",'
         f'"paid":"{paid!s}","units":"{units!s}","date":{_day(day)},'
         f'"adjustments":[{_adjustments(adjustments) if adjustments else ""}],"remarks":[{_strings(remarks) if remarks else ""}],'
-        f'"allowed":{"null" if allowed is None else _num(allowed)},"segment":{position}}}')
+        f'"allowed":{_num(allowed)},"segment":{position}}}')
 
 
 def claim_json(c: ClaimPayment) -> str:
