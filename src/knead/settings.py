@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "knead.api",
     "knead.claims", "knead.remittance",
     "knead.paperwork",
+    "django_tasks",
+    "django_tasks_db",
+    "knead.jobs",
+    "knead.ledger",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +167,14 @@ SECURE_PROXY_SSL_HEADER = (
 # Login throttling: this many failures per username or address within the window lock it out.
 LOGIN_MAX_FAILURES = int(os.environ.get("KNEAD_LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KNEAD_LOGIN_LOCKOUT_MINUTES", "15"))
+
+# Long jobs (835 posting, month-end superbills …) run in `knead worker` processes, queued in the
+# database (django-tasks with its ORM backend). A running job renews its lease every third of
+# KNEAD_JOB_LEASE_SECONDS; a job whose lease ran out (its worker died) is run again by another
+# worker, at most KNEAD_JOB_MAX_ATTEMPTS times in a row.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JOB_LEASE_SECONDS = float(os.environ.get("KNEAD_JOB_LEASE_SECONDS", "30"))
+JOB_MAX_ATTEMPTS = int(os.environ.get("KNEAD_JOB_MAX_ATTEMPTS", "3"))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "paperwork.print": EVERYONE,
     "paperwork.batch": frozenset({OWNER, FRONT_DESK, BILLER}),
     "paperwork.settings": frozenset({OWNER, BILLER}),
+    # The front desk takes payments at checkout, gives refunds and runs the monthly statements.
+    "payments.take": frozenset({OWNER, FRONT_DESK, BILLER}),
 }
 
 

@@ -315,8 +315,11 @@ class OtherPayer:
 class Coverage:
     """The policy this claim is billed to, with the facts the scrubber and estimates need.
 
-    ``visits_used_this_year`` counts visits already billed in the benefit year, not this one.
-    ``visits_per_year`` is the plan's own limit when known (it overrides the payer rule).
+    ``visits_used_this_year`` counts visits already billed in the benefit year, not this one
+    (for an injury case's carrier: the case's earlier visits, as the carrier counts per claim).
+    ``visits_per_year`` is the plan's own limit when known (it overrides the payer rule), and
+    so is ``authorization_required`` (the plan's answer on prior authorization, None when not
+    known).
     """
 
     payer: Payer
@@ -326,6 +329,7 @@ class Coverage:
     terminates: dt.date | None = None
     visits_used_this_year: int | None = None
     visits_per_year: int | None = None
+    authorization_required: bool | None = None
     provider_status: CredentialingStatus = CredentialingStatus.CREDENTIALED
     other_payers: tuple[OtherPayer, ...] = ()
 
@@ -366,7 +370,12 @@ class Referral:
 
 @dataclass(frozen=True, slots=True)
 class Authorization:
-    """A payer's prior authorization. ``*_used`` counts what was used before this visit."""
+    """A payer's prior authorization. ``*_used`` counts what was used before this visit.
+
+    ``codes`` are the procedure codes it covers (empty: every code). A service line is covered
+    by the claim's authorization whose codes include its code
+    (``knead.billing.visit_counts.covering_authorization``); its units count against that one.
+    """
 
     number: str  # REF*G1 / Box 23
     starts: dt.date | None = None
@@ -375,6 +384,7 @@ class Authorization:
     visits_used: int = 0
     units_allowed: int | None = None
     units_used: int = 0
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,7 +434,9 @@ class Claim:
     injury: InjuryCase | None = None
     onset_date: dt.date | None = None  # DTP*431 / Box 14
     referral: Referral | None = None
-    authorization: Authorization | None = None
+    authorization: Authorization | None = None  # the claim's own (REF*G1 in 2300, Box 23)
+    # Further authorizations covering some lines by code (REF*G1 in those lines' 2400 loops).
+    additional_authorizations: tuple[Authorization, ...] = ()
     signature_on_file: bool = True  # Box 12, CLM09 release of information
     assignment_of_benefits: bool = True  # Box 13, CLM08
     accept_assignment: bool = True  # Box 27, CLM07
@@ -451,6 +463,12 @@ class Claim:
     @property
     def payer(self) -> Payer | None:
         return self.coverage.payer if self.coverage else None
+
+    @property
+    def authorizations(self) -> tuple[Authorization, ...]:
+        """Every authorization on the claim: its own first, then the additional ones."""
+        own = (self.authorization,) if self.authorization else ()
+        return own + self.additional_authorizations
 
     @property
     def icd_codes(self) -> tuple[IcdCode, ...]:

@@ -116,6 +116,7 @@ _STRING_FIELDS: dict[tuple[str, str], Callable[[str, str], str]] = {
     ("ServiceFacility", "npi"): _identifier,
     ("BillingProvider", "tax_id"): _tax_id,
     ("ServiceLine", "code"): _procedure_code,
+    ("Authorization", "codes"): _procedure_code,
 }
 # Whole numbers that must be ≥ 1 rather than ≥ 0.
 _POSITIVE_INTS = {("ServiceLine", "pointers"), ("LineAdjudication", "line")}

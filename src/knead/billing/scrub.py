@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any
 
 from knead.billing.claim import (
+    Authorization,
     BillingMode,
     Claim,
     ClaimFrequency,
@@ -38,6 +39,7 @@ from knead.billing.identifiers import npi_check_digit, tax_id_problem
 from knead.billing.payer_rules import ComboPolicy, PayerRules
 from knead.billing.rules import Rules
 from knead.billing.units import UnitRule, allocate_units, units_follow_rule, units_for_minutes
+from knead.billing.visit_counts import covering_authorization
 
 
 class Severity(StrEnum):
@@ -716,17 +718,28 @@ def _referral(claim: Claim, payer_rules: PayerRules, out: _Findings, dates: list
 def _authorization(
     claim: Claim, payer_rules: PayerRules, out: _Findings, dates: list[dt.date]
 ) -> None:
-    auth = claim.authorization
-    if auth is None:
-        after = payer_rules.authorization_after_visits
-        used = claim.coverage.visits_used_this_year if claim.coverage else None
-        if payer_rules.authorization_required:
+    """Every line needs an authorization covering its code when the plan (the coverage's own
+    answer) or the payer requires one, or once the payer's free visits are used up. Each line
+    counts against the one authorization covering it: its date must be inside that one's dates,
+    and its units and its visit count against that one's limits."""
+    coverage = claim.coverage
+    used = coverage.visits_used_this_year if coverage else None
+    required = (
+        coverage.authorization_required
+        if coverage is not None and coverage.authorization_required is not None
+        else payer_rules.authorization_required
+    )
+    after = payer_rules.authorization_after_visits
+    reached = after is not None and used is not None and used + len(dates) > after
+    authorizations = claim.authorizations
+    if not authorizations:
+        if required:
             out.add(
                 "AUTH_MISSING",
                 "This payer requires prior authorization, and none is on the claim.",
                 "Request authorization (or a retro-authorization) and add its number.",
             )
-        elif after is not None and used is not None and used + len(dates) > after:
+        elif reached:
             out.add(
                 "AUTH_MISSING",
                 f"This payer requires authorization after {after} visits; this claim reaches "
@@ -734,6 +747,28 @@ def _authorization(
                 "Request authorization for the further visits and add its number.",
             )
         return
+    covered: dict[Authorization, list[ServiceLine]] = {}
+    for number, line in enumerate(claim.lines, start=1):
+        auth = covering_authorization(line.code, line.service_date, authorizations)
+        if auth is not None:
+            covered.setdefault(auth, []).append(line)
+        elif required or reached:
+            numbers = ", ".join(a.number for a in authorizations)
+            out.add(
+                "AUTH_LINE_NOT_COVERED",
+                f"Line {number} ({line.code}) needs prior authorization, and no authorization "
+                f"on the claim covers {line.code} (on the claim: {numbers}).",
+                f"Request authorization for {line.code} and link it to the visit, or remove "
+                "the line.",
+                number,
+            )
+    for auth, lines in covered.items():
+        _authorization_limits(auth, lines, out)
+
+
+def _authorization_limits(auth: Authorization, lines: list[ServiceLine], out: _Findings) -> None:
+    """One authorization against the lines it covers on this claim."""
+    dates = sorted({line.service_date for line in lines})
     dos = _outside(dates, auth.starts, auth.ends)
     if dos:
         out.add(
@@ -749,12 +784,14 @@ def _authorization(
             "Request more visits from the payer.",
         )
     if auth.units_allowed is not None:
-        units = sum(line.units for line in claim.lines)
+        units = sum(line.units for line in lines)
         if auth.units_used + units > auth.units_allowed:
             left = max(auth.units_allowed - auth.units_used, 0)
+            codes = ", ".join(sorted({line.code for line in lines}))
             out.add(
                 "AUTH_UNITS_USED_UP",
-                f"This visit bills {units} units, but authorization {auth.number} has {left} left.",
+                f"This visit bills {units} units of {codes} under authorization {auth.number}, "
+                f"which has {left} left.",
                 "Request more units, or bill only the authorized units.",
             )
 

@@ -109,7 +109,10 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
     mistyped = short_paid = contract_made = False
     for payer_id in sorted({c.payer_id for c in claims if c.status == ClaimStatus.READY}):
         ready = [c for c in claims if c.payer_id == payer_id and c.status == ClaimStatus.READY]
-        batch = build_batch(ready, user=user, practice=practice)
+        batch = build_batch(ready, user=user, practice=practice, as_of=today).batch
+        if batch is None:
+            continue
+        ready = [c for c in ready if c.batch_id == batch.pk]
         import_acknowledgement(write_interchange(
             TradingPartners("CLEARINGHOUSE", "KNEADDEMO"), MemoryControlNumbers(batch.pk), "FA",
             "005010X231A1", [TransactionSet("999", "005010X231A1", [

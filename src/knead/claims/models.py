@@ -154,6 +154,14 @@ def claim_id_for(pk: int) -> str:
 class ClaimLine(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="claim_lines")
+    service_line = models.ForeignKey(
+        "visits.ServiceLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claim_lines",
+        help_text="The visit's service line this claim line bills (its charge is in the ledger).",
+    )
     position = models.PositiveSmallIntegerField()
     service_date = models.DateField()
     code = models.CharField(max_length=5)

@@ -14,12 +14,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from knead.billing import claim as core
 from knead.billing.claim_json import claim_from_dict, claim_to_dict
 from knead.billing.codes.code_lists import Modifier
+from knead.billing.paths import BillingPath
+from knead.billing.rules import Rules
 from knead.billing.scrub import Severity, scrub
 from knead.billing.x12.acknowledgement import read_999
 from knead.billing.x12.claim_status import read_277ca
@@ -42,8 +45,19 @@ from knead.claims.models import (
     ControlNumber,
     claim_id_for,
 )
-from knead.claims.states import ClaimState, check_move
+from knead.claims.states import (
+    Action,
+    ClaimState,
+    Offer,
+    TransitionRefused,
+    allows,
+    check_hand_move,
+    check_move,
+    offers,
+)
 from knead.clients.models import Coverage
+from knead.ledger import services as ledger
+from knead.ledger.selectors import claim_balances
 from knead.practice.rules import rules_for_practice
 from knead.visits.models import Visit
 from knead.visits.services import billed_payer
@@ -54,6 +68,10 @@ _OPEN_STATES = [s.value for s in S if s is not S.CLOSED]
 _SET_SIZE = 5000  # claims per 837P transaction set (the writer's chunk size)
 
 
+# States in which a payer has decided on the claim: closing one writes off what is left.
+ADJUDICATED = frozenset({S.PAID, S.PARTIAL, S.DENIED, S.APPEALED})
+
+
 class BillingRefused(ValueError):
     """A billing action cannot be done; the message says why in plain words."""
 
@@ -61,15 +79,61 @@ class BillingRefused(ValueError):
 # --- life cycle ---------------------------------------------------------------------------
 
 
+class ScrubRefused(TransitionRefused):
+    """A move to READY refused because the scrubber found errors; ``findings`` has them all."""
+
+    def __init__(self, message: str, findings: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
 def transition(
     claim: Claim, target: ClaimState, *, user: Any = None, reason: str = "", source: str = "user"
 ) -> Claim:
-    """Move a claim to ``target`` if its life cycle allows it, and append the event."""
+    """Move a claim to ``target`` if its life cycle allows it, and append the event.
+
+    The one writer of a claim's state (the 835 posting's bulk path decides its moves with
+    ``states.can_move`` too). Moving to READY scrubs the claim again as of today first and is
+    refused with ``ScrubRefused``, naming the errors, if the scrubber finds any; the claim
+    then keeps its state and the new findings.
+    """
+    check_move(claim.state, target)
+    if target is S.READY:
+        findings, _core = _scrub_and_store(claim, timezone.localdate())
+        errors = [f for f in findings if f["severity"] == Severity.ERROR.value]
+        if errors:
+            raise ScrubRefused(
+                f"{claim.claim_id} cannot go to READY: the scrubber found "
+                f"{_errors_in_words(errors, timezone.localdate())}",
+                findings,
+            )
+    return _record_move(claim, target, user=user, reason=reason, source=source)
+
+
+def move_by_hand(claim: Claim, target: ClaimState, *, user: Any, reason: str = "") -> Claim:
+    """A move chosen by a person (the claim page): only READY, DRAFT or CLOSED; the others
+    come from batches, acknowledgments, 835s and appeals (``states.check_hand_move``)."""
+    check_hand_move(claim.state, target)
+    return transition(claim, target, user=user, reason=reason)
+
+
+def allowed_actions(claim: Claim) -> tuple[Offer, ...]:
+    """The actions and moves by hand the claim's page offers, as the state machine says."""
+    return offers(claim.state, secondary=claim.primary_claim_id is not None)
+
+
+def _record_move(
+    claim: Claim, target: ClaimState, *, user: Any, reason: str, source: str
+) -> Claim:
     current = claim.state
     check_move(current, target)
+    if target is S.CLOSED:
+        # A claim closes owing nothing: the ledger settles what is left (ledger services).
+        ledger.settle_closed_claim(claim, adjudicated=current in ADJUDICATED, user=user)
+        claim.balance = claim_balances([claim.pk])[claim.pk]
     claim.status = target.value
     claim.stamp(user)
-    claim.save(update_fields=["status", "updated", "updated_by"])
+    claim.save(update_fields=["status", "balance", "updated", "updated_by"])
     ClaimEvent.objects.create(
         claim=claim,
         user=user,
@@ -79,6 +143,14 @@ def transition(
         reason=reason[:2000],
     )
     return claim
+
+
+def _errors_in_words(errors: list[dict[str, Any]], as_of: dt.date) -> str:
+    """"2 errors as of 03/30/2026: …; …." for events and refusals."""
+    count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+    return f"{count} as of {as_of:%m/%d/%Y}: " + "; ".join(
+        f"{f['message']} ({f['rule']})" for f in errors
+    ) + "."
 
 
 # --- creating claims ----------------------------------------------------------------------
@@ -98,12 +170,13 @@ def _claimed_visit_ids(practice: Any) -> set[int]:
 
 
 def billable_visits(practice: Any) -> list[Visit]:
-    """Signed visits billed to a payer that are not on an open claim yet, oldest first."""
+    """Signed visits billed directly to a payer (billing path DIRECT) that are not on an open
+    claim yet, oldest first."""
     claimed = _claimed_visit_ids(practice)
-    visits = Visit.objects.for_practice(practice).filter(signed_at__isnull=False).filter(
-        coverage__isnull=False
-    ) | Visit.objects.for_practice(practice).filter(signed_at__isnull=False).filter(
-        case__payer__isnull=False
+    visits = (
+        Visit.objects.for_practice(practice)
+        .filter(signed_at__isnull=False, billing_path=BillingPath.DIRECT.value)
+        .filter(Q(coverage__isnull=False) | Q(case__payer__isnull=False))
     )
     return [
         v
@@ -112,6 +185,27 @@ def billable_visits(practice: Any) -> list[Visit]:
         )
         if v.pk not in claimed
     ]
+
+
+_NOT_BILLED = {
+    BillingPath.SELF_PAY.value: "self-pay (the client pays; no payer is billed)",
+    BillingPath.SUPERBILL.value: (
+        "billed by superbill (the client pays and claims it back from their insurer)"
+    ),
+    "": "without a billing path",
+}
+
+
+def visit_claim(visit: Visit) -> Claim | None:
+    """The visit's claim record to the payer it is billed to: the newest claim (not a
+    secondary one) with a line for the visit, closed or not; None before one is made."""
+    return (
+        Claim.objects.filter(
+            lines__visit=visit, deleted_at__isnull=True, primary_claim__isnull=True
+        )
+        .order_by("-id")
+        .first()
+    )
 
 
 def _group_key(visit: Visit) -> tuple[Any, ...]:
@@ -124,7 +218,8 @@ def create_claims(
 ) -> list[Claim]:
     """One claim per visit, or with ``group`` one per client, provider, coverage and case
     (a date range on one claim, for payers that allow it). Refuses unsigned visits, visits
-    already on an open claim, and visits with no payer."""
+    already on an open claim, visits whose billing path is not DIRECT (self-pay and superbill
+    visits are the client's to pay), and visits with no payer."""
     claimed = _claimed_visit_ids(practice)
     batches: dict[Any, list[Visit]] = {}
     for visit in sorted(visits, key=lambda v: (v.date, v.pk)):
@@ -134,6 +229,11 @@ def create_claims(
             raise BillingRefused(f"The visit of {visit.date:%m/%d/%Y} is not signed yet.")
         if visit.pk in claimed:
             raise BillingRefused(f"The visit of {visit.date:%m/%d/%Y} is already on a claim.")
+        if visit.billing_path != BillingPath.DIRECT.value:
+            raise BillingRefused(
+                f"The visit of {visit.date:%m/%d/%Y} is {_NOT_BILLED[visit.billing_path]}: "
+                "only a visit billed directly to the payer gets a claim."
+            )
         if billed_payer(visit) is None:
             raise BillingRefused(
                 f"The visit of {visit.date:%m/%d/%Y} has no coverage or injury case to bill."
@@ -152,7 +252,7 @@ def _new_claim(visits: list[Visit], *, user: Any, practice: Any) -> Claim:
     diagnoses: list[str] = []
     planned: list[tuple[Visit, Any, list[int]]] = []
     for visit in visits:
-        for line in visit.lines.all():
+        for line in visit.lines.filter(replaced_at__isnull=True):
             pointers = []
             for p in line.pointers:
                 code = visit.diagnoses[p - 1] if 0 < p <= len(visit.diagnoses) else None
@@ -176,7 +276,6 @@ def _new_claim(visits: list[Visit], *, user: Any, practice: Any) -> Claim:
         charge=sum((line.charge for _v, line, _p in planned), Decimal("0.00")),
         diagnoses=diagnoses,
     )
-    claim.balance = claim.charge
     claim.stamp(user)
     claim.save()
     claim.claim_id = claim_id_for(claim.pk)
@@ -185,6 +284,7 @@ def _new_claim(visits: list[Visit], *, user: Any, practice: Any) -> Claim:
         ClaimLine(
             claim=claim,
             visit=visit,
+            service_line=line,
             position=i,
             service_date=visit.date,
             code=line.code,
@@ -195,10 +295,20 @@ def _new_claim(visits: list[Visit], *, user: Any, practice: Any) -> Claim:
         )
         for i, (visit, line, pointers) in enumerate(planned, 1)
     )
+    for visit in visits:
+        ledger.charge_visit(visit, user=user)
+    ledger.bill_claim(claim, user=user)
+    _cache_balance(claim)
     ClaimEvent.objects.create(
         claim=claim, user=user, to_status=S.DRAFT.value, reason="Created from signed visits."
     )
     return claim
+
+
+def _cache_balance(claim: Claim) -> None:
+    """The claim's cached balance, from the ledger (the only place it is computed)."""
+    claim.balance = claim_balances([claim.pk])[claim.pk]
+    claim.save(update_fields=["balance"])
 
 
 # --- the core claim -----------------------------------------------------------------------
@@ -295,13 +405,45 @@ def fix_link(claim: Claim, rule: str) -> FixLink | None:
     return FixLink("Visit", visit_url) if visit_url else None
 
 
-def scrub_claim(claim: Claim, *, user: Any, as_of: dt.date | None = None) -> list[dict[str, Any]]:
-    """Scrub a draft (or ready) claim: store every finding; clean → READY, errors → DRAFT."""
-    if claim.state not in (S.DRAFT, S.READY):
+def scrub_claim(
+    claim: Claim, *, user: Any, as_of: dt.date | None = None, source: str = "scrub"
+) -> list[dict[str, Any]]:
+    """Scrub a draft (or ready) claim and store every finding: clean → READY, errors → DRAFT
+    with an event naming them. ``as_of`` is the day the scrub counts as: today unless given
+    (the web app never gives it; tests and the demo pass the day of their story)."""
+    if not allows(claim.state, Action.SCRUB):
         raise BillingRefused("Only draft or ready claims are scrubbed.")
     as_of = as_of or timezone.localdate()
+    findings, _core = _scrub_and_store(claim, as_of)
+    _settle_after_scrub(claim, findings, user=user, as_of=as_of, source=source)
+    return findings
+
+
+def _settle_after_scrub(
+    claim: Claim, findings: list[dict[str, Any]], *, user: Any, as_of: dt.date, source: str
+) -> None:
+    errors = [f for f in findings if f["severity"] == Severity.ERROR.value]
+    if not errors and claim.state is S.DRAFT:
+        _record_move(claim, S.READY, user=user, reason="Scrubbed clean.", source=source)
+    elif errors and claim.state is S.READY:
+        _record_move(
+            claim,
+            S.DRAFT,
+            user=user,
+            reason=f"The scrubber found {_errors_in_words(errors, as_of)}",
+            source=source,
+        )
+
+
+def _scrub_and_store(
+    claim: Claim, as_of: dt.date, rules: Rules | None = None
+) -> tuple[list[dict[str, Any]], core.Claim]:
+    """Scrub the claim as of ``as_of`` (plus the 837P writer's own check when clean), store
+    the findings on it and return them with the core claim they were found on. ``rules``: the
+    practice's rules when the caller already has them (a batch scrubs many claims)."""
     core_value = core_claim(claim)
-    findings = [f.to_dict() for f in scrub(core_value, rules_for_practice(claim.practice), as_of)]
+    rules = rules or rules_for_practice(claim.practice)
+    findings = [f.to_dict() for f in scrub(core_value, rules, as_of)]
     if not any(f["severity"] == Severity.ERROR.value for f in findings):
         problem = claim_problem(core_value)
         if problem:
@@ -319,12 +461,7 @@ def scrub_claim(claim: Claim, *, user: Any, as_of: dt.date | None = None) -> lis
     claim.findings = findings
     claim.scrubbed_at = timezone.now()
     claim.save(update_fields=["findings", "scrubbed_at"])
-    clean = not claim.errors
-    if clean and claim.state is S.DRAFT:
-        transition(claim, S.READY, user=user, reason="Scrubbed clean.", source="scrub")
-    elif not clean and claim.state is S.READY:
-        transition(claim, S.DRAFT, user=user, reason="The scrubber found errors.", source="scrub")
-    return findings
+    return findings, core_value
 
 
 # --- control numbers and batches ----------------------------------------------------------
@@ -362,25 +499,69 @@ def clearinghouse_settings(first: core.Claim) -> ClearinghouseSettings:
     return settings_from_claim(first)
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    """What building a batch did: the batch written (None when no claim was left to send) and
+    the claims the batch-day scrub sent back to DRAFT, each with its findings stored."""
+
+    batch: Batch | None
+    sent_back: list[Claim]
+    as_of: dt.date
+
+    @property
+    def summary(self) -> str:
+        """The outcome in plain words, for the page."""
+        n = len(self.sent_back)
+        back = (
+            f"{n} claim{'s' if n != 1 else ''} failed the scrub as of {self.as_of:%m/%d/%Y} and "
+            f"went back to DRAFT ({', '.join(c.claim_id for c in self.sent_back)}); "
+            "their findings are listed under “Sent back to DRAFT”."
+        )
+        if self.batch is None:
+            return f"No batch was written: {back}"
+        written = f"{self.batch} written with {self.batch.claim_count} claim(s)."
+        return f"{written} {back}" if n else written
+
+
 @transaction.atomic
-def build_batch(claims: Iterable[Claim], *, user: Any, practice: Any) -> Batch:
-    """Write READY claims of one payer as one 837P interchange and mark them SUBMITTED."""
+def build_batch(
+    claims: Iterable[Claim], *, user: Any, practice: Any, as_of: dt.date | None = None
+) -> BatchResult:
+    """Write READY claims of one payer as one 837P interchange and mark them SUBMITTED.
+
+    Every claim is scrubbed again as of the batch date (``as_of``: today unless given; the web
+    app never gives it, tests and the demo pass the day of their story). A claim that now has
+    errors goes back to DRAFT, with an event naming the findings, and is left out; when none
+    is left no batch is written.
+    """
     chosen = list(claims)
     if not chosen:
         raise BillingRefused("No ready claims to batch.")
     if any(c.practice_id != practice.pk for c in chosen):
         raise BillingRefused("A claim belongs to another practice.")
-    not_ready = [c.claim_id for c in chosen if c.state is not S.READY]
+    not_ready = [c.claim_id for c in chosen if not allows(c.state, Action.BATCH)]
     if not_ready:
         raise BillingRefused(f"Only READY claims can be batched: {', '.join(not_ready)}.")
     if len({c.payer_id for c in chosen}) > 1:
         raise BillingRefused("A batch goes to one payer; choose claims of one payer.")
-    core_claims = [core_claim(c) for c in chosen]
-    setup = clearinghouse_settings(core_claims[0])
+    as_of = as_of or timezone.localdate()
+    rules = rules_for_practice(practice)
+    kept: list[tuple[Claim, core.Claim]] = []
+    sent_back: list[Claim] = []
+    for claim in chosen:
+        findings, core_value = _scrub_and_store(claim, as_of, rules)
+        _settle_after_scrub(claim, findings, user=user, as_of=as_of, source="batch")
+        if claim.state is S.READY:
+            kept.append((claim, core_value))
+        else:
+            sent_back.append(claim)
+    if not kept:
+        return BatchResult(None, sent_back, as_of)
+    setup = clearinghouse_settings(kept[0][1])
     created = timezone.localtime()
     numbers = DbControlNumbers()
     try:
-        text = write_837p(core_claims, setup, numbers, created.replace(tzinfo=None))
+        text = write_837p([c for _claim, c in kept], setup, numbers, created.replace(tzinfo=None))
     except X12Error as error:
         raise BillingRefused(f"The 837P could not be written: {error}") from None
     isa13 = int(text.split(text[3])[13])
@@ -394,19 +575,36 @@ def build_batch(claims: Iterable[Claim], *, user: Any, practice: Any) -> Batch:
         group_control=gs06,
         file_name=f"837P-{isa13:09d}.x12",
         content=text,
-        claim_count=len(chosen),
-        total_charge=sum((c.charge for c in chosen), Decimal("0.00")),
+        claim_count=len(kept),
+        total_charge=sum((c.charge for c, _core in kept), Decimal("0.00")),
     )
     batch.stamp(user)
     batch.save()
     now = timezone.now()
-    for index, claim in enumerate(chosen):
+    for index, (claim, _core) in enumerate(kept):
         claim.batch = batch
         claim.set_control = f"{index // _SET_SIZE + 1:04d}"
         claim.submitted_at = now
         claim.save(update_fields=["batch", "set_control", "submitted_at"])
         transition(claim, S.SUBMITTED, user=user, reason=f"In {batch}.", source="batch")
-    return batch
+    return BatchResult(batch, sent_back, as_of)
+
+
+def sent_back_by_batching(practice: Any) -> list[Claim]:
+    """Draft claims whose latest move was a batch-day scrub sending them back from READY,
+    newest first, with their findings: what the batches page lists until they are fixed."""
+    latest = ClaimEvent.objects.filter(claim=OuterRef("pk")).order_by("-at", "-id")
+    return list(
+        Claim.objects.for_practice(practice)
+        .filter(status=ClaimStatus.DRAFT)
+        .annotate(
+            moved_by=Subquery(latest.values("source")[:1]),
+            moved_at=Subquery(latest.values("at")[:1]),
+        )
+        .filter(moved_by="batch")
+        .select_related("client", "payer")
+        .order_by("-moved_at", "-id")
+    )
 
 
 def _gs06(text: str) -> int:
@@ -593,12 +791,18 @@ def corrected_claim(
         "billed_to_client",
     ):
         setattr(new, money, Decimal("0.00"))
-    new.balance = new.charge
+    new.balance = Decimal("0.00")
     new.stamp(user)
     new.save()
     new.claim_id = claim_id_for(new.pk)
     new.save(update_fields=["claim_id"])
     _copy_lines(claim, new, modifiers)
+    if frequency == "7":
+        ledger.replace_claim(claim, new, user=user)
+    else:
+        ledger.void_claim(claim, new, user=user)
+    _cache_balance(new)
+    _cache_balance(claim)
     ClaimEvent.objects.create(
         claim=new,
         user=user,
@@ -617,6 +821,7 @@ def _copy_lines(
         ClaimLine(
             claim=target,
             visit_id=line.visit_id,
+            service_line_id=line.service_line_id,
             position=line.position,
             service_date=line.service_date,
             code=line.code,
@@ -704,7 +909,6 @@ def secondary_claim(primary: Claim, *, user: Any) -> Claim:
         service_from=primary.service_from,
         service_to=primary.service_to,
         charge=primary.charge,
-        balance=primary.charge,
         diagnoses=primary.diagnoses,
         other_payers=[_other_payer_dict(primary, base)],
     )
@@ -713,6 +917,8 @@ def secondary_claim(primary: Claim, *, user: Any) -> Claim:
     new.claim_id = claim_id_for(new.pk)
     new.save(update_fields=["claim_id"])
     _copy_lines(primary, new)
+    ledger.bill_secondary(primary, new, user=user)
+    _cache_balance(new)
     ClaimEvent.objects.create(
         claim=new,
         user=user,

@@ -8,6 +8,7 @@ can take an adjudicated claim back to ACCEPTED or to another outcome; CLOSED is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -58,6 +59,17 @@ class TransitionRefused(ValueError):
     """A move the life cycle does not allow; the message says which and why."""
 
 
+_HOW: dict[ClaimState, str] = {
+    S.SUBMITTED: "building a batch",
+    S.ACCEPTED: "a 999 or 277CA that accepts it (or an 835 reversal)",
+    S.REJECTED: "a 999 or 277CA that rejects it",
+    S.PAID: "posting the payer's 835",
+    S.PARTIAL: "posting the payer's 835",
+    S.DENIED: "posting the payer's 835",
+    S.APPEALED: "starting an appeal",
+}
+
+
 def can_move(current: ClaimState, target: ClaimState) -> bool:
     return target in TRANSITIONS[current]
 
@@ -69,4 +81,98 @@ def check_move(current: ClaimState, target: ClaimState) -> None:
         raise TransitionRefused(
             f"A claim cannot go from {current.value.upper()} to {target.value.upper()}: "
             f"{_WHY_NOT[current]} (allowed: {allowed})."
+        )
+
+
+# The moves a person may choose on a claim's page. The others are made by the file or action
+# that proves them: SUBMITTED by a batch, ACCEPTED and REJECTED by a 999 or 277CA, PAID, PARTIAL
+# and DENIED by an 835, APPEALED by starting an appeal. READY needs a clean scrub as of that
+# moment (claims.services.transition re-scrubs).
+HAND_MOVES: tuple[ClaimState, ...] = (S.READY, S.DRAFT, S.CLOSED)
+
+
+class Action(StrEnum):
+    """What can be done to a claim besides moving it by hand."""
+
+    SCRUB = "scrub"
+    BATCH = "batch"
+    CORRECT = "correct"  # a replacement claim, frequency 7
+    VOID = "void"  # a void claim, frequency 8
+    SECONDARY = "secondary"
+    APPEAL = "appeal"
+
+
+ACTION_STATES: dict[Action, frozenset[ClaimState]] = {
+    Action.SCRUB: frozenset({S.DRAFT, S.READY}),
+    Action.BATCH: frozenset({S.READY}),
+    Action.CORRECT: _ADJUDICATED,
+    Action.VOID: _ADJUDICATED,
+    Action.SECONDARY: _ADJUDICATED,
+    Action.APPEAL: frozenset({S.PARTIAL, S.DENIED, S.APPEALED}),
+}
+
+
+def allows(current: ClaimState, action: Action, *, secondary: bool = False) -> bool:
+    """Whether ``action`` may be done to a claim in ``current``; a secondary claim has no
+    secondary claim of its own."""
+    if action is Action.SECONDARY and secondary:
+        return False
+    return current in ACTION_STATES[action]
+
+
+def hand_moves(current: ClaimState) -> list[ClaimState]:
+    """The states a person may move a claim in ``current`` to, in the order offered."""
+    return [target for target in HAND_MOVES if can_move(current, target)]
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """One button on a claim's page: an action, or a move by hand to ``target``."""
+
+    action: Action | None
+    label: str
+    target: ClaimState | None = None
+    confirm: str = ""
+
+
+_MOVE_LABELS = {
+    S.READY: "Scrub and move to READY",
+    S.DRAFT: "Back to DRAFT",
+    S.CLOSED: "Close",
+}
+_ACTION_LABELS = {
+    Action.SCRUB: ("Scrub again", ""),
+    Action.CORRECT: ("Corrected claim (7)", ""),
+    Action.VOID: ("Void (8)", "Void this claim with the payer?"),
+    Action.SECONDARY: ("Secondary claim", ""),
+    Action.APPEAL: ("Start an appeal", ""),
+}
+
+
+def offers(current: ClaimState, *, secondary: bool = False) -> tuple[Offer, ...]:
+    """The buttons a claim's page shows, in order: its actions, then its moves by hand.
+
+    A draft shows no separate scrub: moving it to READY scrubs it. Batching is offered per
+    payer on the batches page, not on a claim.
+    """
+    moves = hand_moves(current)
+    actions = [
+        Offer(action, *_ACTION_LABELS[action])
+        for action in _ACTION_LABELS
+        if allows(current, action, secondary=secondary)
+        and not (action is Action.SCRUB and S.READY in moves)
+    ]
+    return (
+        *actions,
+        *(Offer(None, _MOVE_LABELS[target], target) for target in moves),
+    )
+
+
+def check_hand_move(current: ClaimState, target: ClaimState) -> None:
+    """Raise ``TransitionRefused`` unless a person may move a claim from ``current`` to
+    ``target`` (an allowed move that is not the batch's, an acknowledgment's or an 835's)."""
+    check_move(current, target)
+    if target not in HAND_MOVES:
+        raise TransitionRefused(
+            f"A claim goes to {target.value.upper()} only by {_HOW[target]}, not by hand."
         )

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from knead.accounts.roles import requires
@@ -19,6 +20,7 @@ from knead.claims import eligibility
 from knead.claims.models import AcknowledgementFile, Batch, Claim, ClaimStatus, EligibilityCheck
 from knead.claims.services import (
     BillingRefused,
+    allowed_actions,
     billable_visits,
     build_batch,
     core_claim,
@@ -26,12 +28,13 @@ from knead.claims.services import (
     create_claims,
     fix_link,
     import_acknowledgement,
+    move_by_hand,
     recount_open,
     scrub_claim,
     secondary_claim,
-    transition,
+    sent_back_by_batching,
 )
-from knead.claims.states import TRANSITIONS, ClaimState, TransitionRefused
+from knead.claims.states import ClaimState, TransitionRefused, hand_moves
 from knead.claims.transport import transport_for
 from knead.clients.models import Coverage
 from knead.visits.models import Visit
@@ -107,7 +110,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": claim.events.select_related("user"),
         "postings": claim.postings.select_related("remittance", "line").order_by("id"),
         "items": claim.work_items.all(), "appeals": claim.appeals.all(),
-        "moves": [s for s in (ClaimState.DRAFT, ClaimState.CLOSED) if s in TRANSITIONS[claim.state]],
+        "offers": allowed_actions(claim),
+        "held": bool(claim.errors) and ClaimState.READY in hand_moves(claim.state),
     })
 
 
@@ -132,12 +136,19 @@ def claim_scrub(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("billing.edit")
 def claim_move(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim_action(request, pk)
+    wanted = request.POST.get("to", "")
     try:
-        target = ClaimState(request.POST.get("to", ""))
-        transition(claim, target, user=request.user, reason=request.POST.get("reason", "")[:500])
-        record(request, Action.UPDATE, claim, detail=f"status {target.value}")
-    except (ValueError, TransitionRefused) as error:
+        target = ClaimState(wanted)
+    except ValueError:
+        messages.error(request, f"“{wanted[:20]}” is not a claim state; nothing changed.")
+        return redirect(claim)
+    try:
+        move_by_hand(claim, target, user=request.user, reason=request.POST.get("reason", "")[:500])
+    except TransitionRefused as error:
         messages.error(request, str(error))
+        return redirect(f"{claim.get_absolute_url()}#findings")
+    record(request, Action.UPDATE, claim, detail=f"status {target.value}")
+    messages.success(request, f"Moved to {target.value.upper()}.")
     return redirect(claim)
 
 
@@ -180,6 +191,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/batch_list.html", {
         "batches": Batch.objects.for_practice(request.practice).select_related("payer")[:100],
         "ready": per_payer.values(),
+        "sent_back": [
+            {"claim": c, "findings": [f for f in c.findings if f.get("severity") == "error"]}
+            for c in sent_back_by_batching(request.practice)
+        ],
         "acks": AcknowledgementFile.objects.for_practice(request.practice)[:50],
         "inbound": transport_for(request.practice.pk).receive(),
     })
@@ -191,13 +206,21 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.for_practice(request.practice).filter(
         status=ClaimStatus.READY, payer_id=request.POST.get("payer") or 0)
     try:
-        batch = build_batch(claims.order_by("id"), user=request.user, practice=request.practice)
+        result = build_batch(claims.order_by("id"), user=request.user, practice=request.practice)
     except BillingRefused as error:
         messages.error(request, str(error))
         return redirect("claims:batches")
-    record(request, Action.CREATE, batch)
-    messages.success(request, f"{batch} written with {batch.claim_count} claim(s).")
-    return redirect(batch)
+    for claim in result.sent_back:
+        record(request, Action.UPDATE, claim, detail="status draft (batch-day scrub)")
+    if result.batch is None:
+        messages.error(request, result.summary)
+        return redirect(f"{reverse('claims:batches')}#sent-back")
+    record(request, Action.CREATE, result.batch)
+    if result.sent_back:
+        messages.warning(request, result.summary)
+        return redirect(f"{reverse('claims:batches')}#sent-back")
+    messages.success(request, result.summary)
+    return redirect(result.batch)
 
 
 @requires("billing.view")

@@ -10,10 +10,30 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+
+def parse_as_of(value: str | None, command: str) -> dt.date | None:
+    """``--as-of``: the date given, or today when none is; None (after a plain message on
+    stderr naming the command) when it is not a date YYYY-MM-DD."""
+    import datetime as dt
+
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        print(
+            f"knead {command}: --as-of must be a date YYYY-MM-DD, not {value!r}; nothing done",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _scrub(args: argparse.Namespace) -> int:
-    import datetime as dt
     import json
 
     from knead.billing.claim_json import ClaimFormatError, load_claims
@@ -21,12 +41,8 @@ def _scrub(args: argparse.Namespace) -> int:
     from knead.billing.rules import load_rules
     from knead.billing.scrub import Purpose, has_errors, scrub
 
-    try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
-    except ValueError:
-        print(
-            f"knead scrub: --as-of must be a date YYYY-MM-DD, not {args.as_of!r}", file=sys.stderr
-        )
+    as_of = parse_as_of(args.as_of, "scrub")
+    if as_of is None:
         return 2
     try:
         if args.claim == "-":

@@ -195,16 +195,19 @@ def _write_837(args: argparse.Namespace) -> int:
         settings_from_dict,
         write_837p,
     )
+    from knead.commands.scrub import parse_as_of
 
+    as_of = parse_as_of(args.as_of, "x12 837")
+    if as_of is None:
+        return 2
     try:
         claims = load_claims(Path(args.claims))
     except (ClaimFormatError, InvalidCode, OSError) as error:
         return _fail("837", args.claims, error)
-    today = dt.date.today()
     rules = load_rules()
     accepted = []
     for claim in claims:
-        findings = scrub(claim, rules, today)
+        findings = scrub(claim, rules, as_of)
         reasons = [f"{f.rule}: {f.message}" for f in findings if f.severity is Severity.ERROR]
         if claim.billing_mode.value != "direct":
             reasons.append(f"billing mode is {claim.billing_mode.value}, not direct")
@@ -345,6 +348,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "docs/x12.md")
     claims.add_argument("--test", action="store_true",
                         help="mark the interchange as test data (ISA15 T)")
+    claims.add_argument("--as-of", metavar="DATE",
+                        help="scrub as of this date, YYYY-MM-DD (default today), e.g. to re-check "
+                        "a batch as of the day it was built")
     claims.set_defaults(handler=_write_837)
 
     inquiry = kinds.add_parser(

@@ -29,6 +29,7 @@ from knead.clients.models import (
     Tristate,
     VerificationCall,
 )
+from knead.ledger.services import charge_signed_visits
 from knead.practice.models import (
     Credentialing,
     CredentialingStatus,
@@ -347,6 +348,11 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
     providers = list(Provider.objects.filter(practice=practice).select_related("user"))
     owner = Membership.objects.filter(practice=practice, role=Role.OWNER).first().user
     fees = fee_schedule(practice)
+    in_network = set(
+        Credentialing.objects.filter(
+            practice=practice, status=CredentialingStatus.CREDENTIALED
+        ).values_list("provider_id", "payer_id")
+    )
     today = dt.date.today()
     now = timezone.now()
     batch: list[tuple[Visit, list]] = []
@@ -392,6 +398,10 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
             created_by=owner,
             updated_by=owner,
         )
+        # Payers the therapist is not yet in network with get a superbill instead of a claim.
+        visit.billing_path = visit.default_billing_path(
+            credentialed=payer is None or (provider.pk, payer.pk) in in_network
+        ).value
         pattern = rng.choice(SERVICE_PATTERNS)
         priced = price_lines(
             [
@@ -410,6 +420,7 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
         if len(batch) >= 2000:
             _flush(batch, owner)
     _flush(batch, owner)
+    charge_signed_visits(practice, user=owner)
 
 
 def _flush(batch: list[tuple[Visit, list]], user: User) -> None:

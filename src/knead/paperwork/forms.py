@@ -81,18 +81,14 @@ class RangeForm(PaymentForm):
 
 
 class Cms1500Form(forms.Form):
+    """How a client-filed CMS-1500 prints: a replica on plain paper, or data only."""
+
     mode = forms.ChoiceField(
         choices=[
             (FormMode.REPLICA.value, "Replica (plain paper)"),
             (FormMode.DATA_ONLY.value, "Data only (red pre-printed form)"),
         ],
         initial=FormMode.REPLICA.value,
-        required=False,
-    )
-    submitter = forms.ChoiceField(
-        label="Filed by",
-        choices=[("practice", "The practice"), ("client", "The client")],
-        initial="practice",
         required=False,
     )
 

@@ -42,8 +42,10 @@ from knead.billing.documents.superbill import (
 )
 from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule
 from knead.billing.forms.render import FormMode, PrintOffset, render_claims
+from knead.billing.paths import BillingPath
 from knead.billing.scrub import Finding, Severity
 from knead.clients.models import Client, Coverage, Tristate, VerificationCall
+from knead.ledger.selectors import client_paid
 from knead.paperwork.models import PrintSettings
 from knead.practice.rules import rules_for_practice
 from knead.practice.services import save_record
@@ -278,16 +280,34 @@ def print_offset(practice: Any) -> PrintOffset:
     return PrintOffset(float(settings.offset_x_mm), float(settings.offset_y_mm))
 
 
-def cms1500_pdf(
-    visits: Iterable[Visit], *, mode: FormMode, for_client: bool = False, signed_on: dt.date
-) -> bytes:
-    """One CMS-1500 per visit. ``for_client``: the client files it (superbill mode: they sign
-    boxes 12 and 13 themselves); otherwise the practice bills the payer."""
+def billed_directly(visit: Visit) -> bool:
+    """Whether the practice bills the visit's payer itself (billing path DIRECT): its
+    CMS-1500 then prints only from its claim record, never from the visit."""
+    return visit.billing_path == BillingPath.DIRECT.value
+
+
+def cms1500_pdf(visits: Iterable[Visit], *, mode: FormMode, signed_on: dt.date) -> bytes:
+    """One CMS-1500 per visit for the client to file: they sign boxes 12 and 13 themselves,
+    Box 27 says NO (the practice accepts no assignment) and Box 29 is what the client paid
+    toward that visit, from the ledger. Refused for a visit billed directly: its CMS-1500
+    prints from its claim record, with the claim ID the payer's 835 sends back."""
     visits = list(visits)
     if not visits:
         raise PaperworkError("There is no visit to put on a CMS-1500.")
-    mode_billing = BillingMode.SUPERBILL if for_client else BillingMode.DIRECT
-    claims = [claim_for_visit(v, billing_mode=mode_billing) for v in visits]
+    direct = [v for v in visits if billed_directly(v)]
+    if direct:
+        dates = ", ".join(f"{v.date:%m/%d/%Y}" for v in direct)
+        one = len(direct) == 1
+        raise PaperworkError(
+            f"the visit{'' if one else 's'} of {dates} {'is' if one else 'are'} billed directly "
+            f"to the payer: {'its CMS-1500 prints' if one else 'their CMS-1500s print'} from "
+            f"{'its claim' if one else 'their claims'} (Billing → Claims), with the claim ID "
+            "the payer sends back."
+        )
+    claims = [
+        claim_for_visit(v, billing_mode=BillingMode.SUPERBILL, amount_paid=client_paid([v]))
+        for v in visits
+    ]
     return claims_cms1500_pdf(claims, visits[0].practice, mode=mode, signed_on=signed_on)
 
 

@@ -19,6 +19,7 @@ from knead.audit.models import Action
 from knead.audit.services import changed_fields_detail, record
 from knead.billing.documents.superbill import SuperbillBlocked
 from knead.billing.forms.render import FormMode
+from knead.claims.services import visit_claim
 from knead.clients.models import Client, Coverage
 from knead.paperwork import services
 from knead.paperwork.batch import month_bounds, start_batch
@@ -98,6 +99,8 @@ def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
             "refusal": refusal,
             "payment_form": payment_form,
             "cms_form": Cms1500Form(),
+            "billed_directly": services.billed_directly(visit),
+            "visit_claim": visit_claim(visit),
             "charge": services.visit_charge(visit),
             "offset": services.print_settings(request.practice),
         },
@@ -146,13 +149,11 @@ def _cms1500(
     request: HttpRequest, visits: list[Visit], name: str, obj: models.Model
 ) -> HttpResponse:
     form = Cms1500Form(request.GET or None)
-    mode, for_client = FormMode.REPLICA, False
+    mode = FormMode.REPLICA
     if form.is_valid() and form.cleaned_data["mode"]:
         mode = FormMode(form.cleaned_data["mode"])
-    if form.is_valid():
-        for_client = form.cleaned_data["submitter"] == "client"
     try:
-        data = services.cms1500_pdf(visits, mode=mode, for_client=for_client, signed_on=_today())
+        data = services.cms1500_pdf(visits, mode=mode, signed_on=_today())
     except ValueError as error:
         messages.error(request, f"The CMS-1500 cannot be printed: {error}")
         return redirect(obj)

@@ -17,16 +17,20 @@ _ZERO = Decimal("0.00")
 
 
 class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
     RUNNING = "running", "Posting"
     DONE = "done", "Posted"
     FAILED = "failed", "Failed"
 
 
 class Remittance(PracticeScoped):
-    """One imported 835 file. Imported once: the file's SHA-256 is unique per practice."""
+    """One imported 835 file. Imported once: the file's SHA-256 is unique per practice, and so
+    is its content key (``knead.billing.x12.duplicates.content_key``: payer, traces, amounts and
+    claim payments), which a re-send with other bytes shares."""
 
     file_name = models.CharField(max_length=120)
     sha256 = models.CharField(max_length=64)
+    content_key = models.CharField(max_length=64, blank=True)
     content = models.TextField()
     payer_name = models.CharField(max_length=60, blank=True)
     trace = models.CharField(max_length=50, blank=True)
@@ -36,6 +40,9 @@ class Remittance(PracticeScoped):
     processed = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)
     unmatched = models.PositiveIntegerField(default=0)
+    repeats = models.PositiveIntegerField(
+        default=0, help_text="Claim payments already posted from an earlier 835: queued, not posted."
+    )
     status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.RUNNING)
     error = models.TextField(blank=True)
     problems = models.JSONField(default=list, blank=True)
@@ -43,7 +50,12 @@ class Remittance(PracticeScoped):
     class Meta:
         ordering = ["-created", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "sha256"], name="remittance_once")
+            models.UniqueConstraint(fields=["practice", "sha256"], name="remittance_once"),
+            models.UniqueConstraint(
+                fields=["practice", "content_key"],
+                condition=~models.Q(content_key=""),
+                name="remittance_content_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -104,6 +116,42 @@ class Posting(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
+class PaymentFingerprint(models.Model):
+    """One claim payment (CLP) posted from an 835, by its adjudication key (payer, payer claim
+    number, charge and payment: ``knead.billing.x12.duplicates``), so that a later 835 repeating
+    it is recognised. An adjudication is live until a reversal undoes it (``undone_by``); at
+    most one live adjudication per key and practice."""
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.PROTECT, related_name="+")
+    remittance = models.ForeignKey(
+        Remittance, on_delete=models.PROTECT, related_name="fingerprints"
+    )
+    segment = models.PositiveIntegerField(help_text="The CLP segment's position in the file.")
+    key = models.CharField(max_length=64)
+    reversal = models.BooleanField(default=False)
+    undone_by = models.ForeignKey(
+        Remittance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claim_number = models.CharField(max_length=38, help_text="CLP01, as Knead sent it.")
+    payer_claim_number = models.CharField(max_length=50, blank=True)
+    charge = models.DecimalField(max_digits=12, decimal_places=2)
+    paid = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["practice", "key"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "key"],
+                condition=models.Q(reversal=False, undone_by__isnull=True),
+                name="one_live_adjudication",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"CLP {self.claim_number} at segment {self.segment}"
+
+
 class WorkKind(models.TextChoices):
     DENIAL = "denial", "Denied"
     UNDERPAID = "underpaid", "Underpaid"
@@ -111,6 +159,7 @@ class WorkKind(models.TextChoices):
     UNMATCHED_LINE = "unmatched_line", "Line not matched"
     REVERSAL = "reversal", "Reversal without a posting"
     PROVIDER = "provider", "Provider adjustment (PLB)"
+    DUPLICATE = "duplicate", "Duplicate payment"
 
 
 class WorkStatus(models.TextChoices):

@@ -11,30 +11,30 @@ queue what needs a person, and recompute each claim's totals and state.
   it off, bills the client, corrects or appeals). CLP02 22 reversals post the negative amounts
   the payer sent, marked as reversals, which undoes the earlier posting. PLB amounts post to
   the remittance (positive = taken back from the payment).
-- Import is all or nothing (one transaction) and idempotent: a file already imported (same
-  SHA-256) posts nothing and says so.
+- Posting is all or nothing (one transaction). Importing a file (recognising one already
+  posted, queueing large ones for a worker) is ``knead.remittance.imports``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, DecimalField, F, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Min, Sum, Value, When
 from django.utils import timezone
 
-from knead.billing.x12.errors import X12Error
 from knead.billing.x12.remittance import ClaimPayment, ServicePayment, read_835
+from knead.bulk import insert_rows, update_many
 from knead.claims.models import Claim, ClaimEvent, ClaimLine
-from knead.claims.services import BillingRefused, file_digest
+from knead.claims.services import BillingRefused
 from knead.claims.states import ClaimState, can_move
+from knead.ledger.selectors import claim_balances
+from knead.ledger.services import Adjudication, sync_adjudication, sync_remittance_money
 from knead.practice.models import ContractRate
 from knead.remittance.models import (
     JobStatus,
@@ -46,17 +46,11 @@ from knead.remittance.models import (
     WorkStatus,
 )
 
-logger = logging.getLogger(__name__)
 S = ClaimState
 ZERO = Decimal("0.00")
 _CENT = Decimal("0.01")
 CONTRACTUAL = frozenset({("CO", "45"), ("CO", "253"), ("PI", "45"), ("OA", "23")})
 _CHUNK = 900  # SQL variables per IN (…) query, under SQLite's limit
-BACKGROUND_CLAIMS = 2000  # files with more claims post in a background thread
-
-# Progress of imports running in this process (remittance pk → claims processed): the
-# posting transaction is not visible to other connections until it commits.
-_progress: dict[int, int] = {}
 
 
 def posting_kind(group: str, reason: str) -> str:
@@ -65,13 +59,6 @@ def posting_kind(group: str, reason: str) -> str:
     if (group, reason) in CONTRACTUAL:
         return PostingKind.CONTRACTUAL
     return PostingKind.DENIAL
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    remittance: Remittance
-    already: bool
-    thread: threading.Thread | None = None
 
 
 @dataclass
@@ -98,81 +85,6 @@ class _ClaimRef:
     service_from: dt.date
     payer_id: int
     lines: list[_LineRef]
-
-
-def start_import(
-    text: str, *, name: str, user: Any, practice: Any, background: bool | None = None
-) -> ImportResult:
-    """Check and register the file, then post it (in a thread for large files).
-
-    Raises ``BillingRefused`` with the reason when the file cannot be read; nothing is stored.
-    """
-    digest = file_digest(text)
-    existing = Remittance.objects.filter(practice=practice, sha256=digest).first()
-    if existing and existing.status != JobStatus.FAILED:
-        return ImportResult(existing, True)
-    try:
-        parsed = read_835(io.StringIO(text))
-    except X12Error as error:
-        raise BillingRefused(f"The 835 could not be read: {error}") from None
-    claims = sum(len(p.claims) for p in parsed.payments)
-    if existing:
-        existing.delete()
-    first = parsed.payments[0].header if parsed.payments else None
-    remittance = Remittance.objects.create(
-        practice=practice,
-        file_name=name[:120],
-        sha256=digest,
-        content=text,
-        payer_name=first.payer.name[:60] if first else "",
-        trace=first.trace[:50] if first else "",
-        paid_on=first.date if first else None,
-        amount=sum((p.header.amount for p in parsed.payments), ZERO),
-        claim_count=claims,
-        problems=[
-            {"segment": p.position, "segment_id": p.segment_id, "message": p.message}
-            for p in parsed.problems
-        ],
-        created_by=user,
-        updated_by=user,
-    )
-    run_in_thread = claims > BACKGROUND_CLAIMS if background is None else background
-    if run_in_thread:
-        thread = threading.Thread(
-            target=_post_in_thread, args=(remittance.pk, parsed, user), daemon=True
-        )
-        thread.start()
-        return ImportResult(remittance, False, thread)
-    _post_safely(remittance, parsed, user)
-    return ImportResult(remittance, False)
-
-
-def _post_in_thread(pk: int, parsed: Any, user: Any) -> None:
-    try:
-        _post_safely(Remittance.objects.get(pk=pk), parsed, user)
-    except Exception as error:
-        # The remittance already says what stopped it, for the user; the log names only the
-        # kind of error (its text could carry PHI).
-        logger.error("835 posting %s failed: %s", pk, type(error).__name__)
-    finally:
-        connection.close()
-
-
-def _post_safely(remittance: Remittance, parsed: Any, user: Any) -> None:
-    try:
-        post(remittance, parsed, user)
-    except Exception as error:
-        Remittance.objects.filter(pk=remittance.pk).update(
-            status=JobStatus.FAILED, error=f"Posting stopped, nothing was posted: {error}"
-        )
-        _progress.pop(remittance.pk, None)
-        raise
-    remittance.refresh_from_db()
-
-
-def progress(remittance: Remittance) -> int:
-    """Claims processed so far (live while a background import runs)."""
-    return _progress.get(remittance.pk, remittance.processed)
 
 
 def _load_claims(practice_id: int, ids: list[str]) -> dict[str, _ClaimRef]:
@@ -514,10 +426,8 @@ def post(
             matched += ref is not None
             poster.claim(cp, ref, day)
             done += 1
-            if done % 1000 == 0:
-                _progress[remittance.pk] = done
-                if on_progress:
-                    on_progress(done)
+            if on_progress and done % 1000 == 0:
+                on_progress(done)
         for plb in payment.provider_adjustments:
             poster.posting(
                 PostingKind.PROVIDER,
@@ -530,13 +440,14 @@ def post(
                 reversal=False,
                 day=day,
             )
+    if on_progress:
+        on_progress(done)
     _commit(poster)
     remittance.processed = done
     remittance.matched = matched
     remittance.unmatched = done - matched
     remittance.status = JobStatus.DONE
     remittance.save(update_fields=["processed", "matched", "unmatched", "status"])
-    _progress.pop(remittance.pk, None)
     return remittance
 
 
@@ -563,7 +474,60 @@ def _commit(poster: _Poster) -> None:
         note=f"ERA {remittance.trace or remittance.file_name}",
         payer_numbers={k: v[0] for k, v in poster.touched.items()},
         day=remittance.paid_on,
+        remittance_id=remittance.pk,
     )
+    _sync_unclaimed_money(remittance, poster.user)
+
+
+def remittance_payer(remittance: Remittance) -> int | None:
+    """The practice's payer an ERA comes from: the payer of the claims it paid, else the
+    payer of that name."""
+    from django.db.models import Count
+
+    from knead.practice.models import Payer
+
+    row = (
+        Posting.objects.filter(remittance=remittance, claim__isnull=False)
+        .values("claim__payer_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    if row:
+        return row["claim__payer_id"]
+    payer = Payer.objects.filter(
+        practice_id=remittance.practice_id,
+        name__iexact=remittance.payer_name,
+        deleted_at__isnull=True,
+    ).first()
+    return payer.pk if payer else None
+
+
+def _sync_unclaimed_money(remittance: Remittance, user: Any) -> None:
+    """The ERA's money on no claim into the ledger; a payer not on file is a problem shown on
+    the remittance page."""
+    unclaimed = Posting.objects.filter(remittance=remittance, claim__isnull=True)
+    unapplied = unclaimed.filter(kind=PostingKind.PAYMENT).aggregate(t=Sum("amount"))["t"] or ZERO
+    plb = unclaimed.filter(kind=PostingKind.PROVIDER).aggregate(t=Sum("amount"))["t"] or ZERO
+    recorded = sync_remittance_money(
+        remittance.pk,
+        practice_id=remittance.practice_id,
+        payer_id=remittance_payer(remittance),
+        unapplied=unapplied.quantize(_CENT),
+        provider_adjustments=plb.quantize(_CENT),
+        user=user,
+        day=remittance.paid_on or timezone.localdate(),
+    )
+    if not recorded:
+        problem = {
+            "segment": 0,
+            "segment_id": "N1",
+            "message": f"The payer {remittance.payer_name!r} is not on file: its payments for "
+            "claims not found and its provider adjustments stay out of the ledger until it is.",
+        }
+        if problem not in remittance.problems:
+            remittance.problems = [*remittance.problems, problem]
+            Remittance.objects.filter(pk=remittance.pk).update(problems=remittance.problems)
 
 
 @transaction.atomic
@@ -633,17 +597,55 @@ def _sum(kind: str) -> Sum:
     )
 
 
-def totals_for(pks: list[int]) -> dict[int, dict[str, Decimal]]:
-    out: dict[int, dict[str, Decimal]] = {}
+def line_totals(pks: list[int]) -> dict[tuple[int, int | None], dict[str, Any]]:
+    """Posting totals per claim line (``None``: posted to the claim itself) and kind, with the
+    first segment each line's postings came from."""
+    out: dict[tuple[int, int | None], dict[str, Any]] = {}
     for start in range(0, len(pks), _CHUNK):
         rows = (
             Posting.objects.filter(claim_id__in=pks[start : start + _CHUNK])
-            .values("claim_id")
-            .annotate(**{kind: _sum(kind) for kind in PostingKind.values})
+            .values("claim_id", "line_id")
+            .annotate(
+                first_segment=Min("segment"), **{kind: _sum(kind) for kind in PostingKind.values}
+            )
         )
         for row in rows:
-            out[row["claim_id"]] = {k: row[k] or ZERO for k in PostingKind.values}
+            out[(row["claim_id"], row["line_id"])] = {
+                **{k: row[k] or ZERO for k in PostingKind.values},
+                "segment": row["first_segment"],
+            }
     return out
+
+
+def totals_for(
+    lines: dict[tuple[int, int | None], dict[str, Any]],
+) -> dict[int, dict[str, Decimal]]:
+    """Claim totals per kind from ``line_totals``."""
+    out: dict[int, dict[str, Decimal]] = {}
+    for (claim_pk, _line), figures in lines.items():
+        claim = out.setdefault(claim_pk, {k: ZERO for k in PostingKind.values})
+        for kind in PostingKind.values:
+            claim[kind] += figures[kind]
+    return out
+
+
+def _adjudications(
+    lines: dict[tuple[int, int | None], dict[str, Any]],
+) -> list[Adjudication]:
+    """What the postings say of each claim line, as the ledger mirrors it."""
+    return [
+        Adjudication(
+            claim_id=claim_pk,
+            claim_line_id=line_pk,
+            paid=t[PostingKind.PAYMENT],
+            contractual=t[PostingKind.CONTRACTUAL],
+            patient=t[PostingKind.PATIENT] + t[PostingKind.TO_CLIENT],
+            written_off=t[PostingKind.WRITE_OFF],
+            denied=t[PostingKind.DENIAL],
+            segment=t["segment"],
+        )
+        for (claim_pk, line_pk), t in lines.items()
+    ]
 
 
 def outcome(t: dict[str, Decimal]) -> ClaimState:
@@ -676,10 +678,20 @@ def refresh_claims(
     payer_numbers: dict[int, str] | None = None,
     day: dt.date | None = None,
     move: bool = True,
+    remittance_id: int | None = None,
 ) -> None:
-    """Recompute the cached totals of claims from their postings and, with ``move``, the
-    adjudication state (only moves the life cycle allows; each move is an event)."""
-    totals = totals_for(pks)
+    """Mirror the claims' postings in the ledger, recompute their cached totals (the balance
+    from the ledger, the rest from the postings) and, with ``move``, the adjudication state
+    (only moves the life cycle allows; each move is an event)."""
+    lines = line_totals(pks)
+    totals = totals_for(lines)
+    sync_adjudication(
+        _adjudications(lines),
+        user=user,
+        day=day or timezone.localdate(),
+        remittance_id=remittance_id,
+    )
+    balances = claim_balances(pks)
     claims = []
     events: list[tuple[Any, ...]] = []
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -694,14 +706,7 @@ def refresh_claims(
         claim.patient_responsibility = t[PostingKind.PATIENT]
         claim.written_off = t[PostingKind.WRITE_OFF]
         claim.billed_to_client = t[PostingKind.TO_CLIENT]
-        claim.balance = (
-            claim.charge
-            - claim.paid
-            - claim.contractual
-            - claim.patient_responsibility
-            - claim.written_off
-            - claim.billed_to_client
-        )
+        claim.balance = balances[claim.pk]
         if payer_numbers and payer_numbers.get(claim.pk):
             claim.payer_claim_number = payer_numbers[claim.pk][:50]
         if day:
@@ -726,7 +731,7 @@ def refresh_claims(
                         f"denied {claim.denied:.2f}.",
                     )
                 )
-    _update_many(
+    update_many(
         Claim,
         [
             "paid",
@@ -743,68 +748,9 @@ def refresh_claims(
         ],
         claims,
     )
-    _insert_rows(
+    insert_rows(
         ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source", "reason"), events
     )
-
-
-# Django's bulk_update builds one CASE expression per field and row, which takes minutes for
-# 100,000 claims; a parameterised UPDATE run with executemany is standard SQL on SQLite and
-# PostgreSQL alike and takes seconds. The same goes for inserting postings.
-
-
-def _update_many(model: Any, fields: list[str], objects: list[Any]) -> None:
-    if not objects:
-        return
-    quote = connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
-    rows = [
-        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] + [obj.pk]
-        for obj in objects
-    ]
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One UPDATE … FROM (VALUES …) per thousand rows; casts type the NULLs.
-            casts = [c.db_type(connection) for c in columns] + ["bigint"]
-            names = [quote(c.column) for c in columns] + ["knead_pk"]
-            for start in range(0, len(rows), 1000):
-                chunk = rows[start : start + 1000]
-                values = ", ".join(
-                    "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")" for _ in chunk
-                )
-                cursor.execute(
-                    f"UPDATE {table} SET "
-                    + ", ".join(f"{n} = v.{n}" for n in names[:-1])
-                    + f" FROM (VALUES {values}) AS v({', '.join(names)}) WHERE {table}.{pk} = v.knead_pk",
-                    [value for row in chunk for value in row],
-                )
-            return
-        sql = (
-            f"UPDATE {table} SET "
-            + ", ".join(f"{quote(c.column)} = %s" for c in columns)
-            + f" WHERE {pk} = %s"
-        )
-        cursor.executemany(sql, rows)
-
-
-def _insert_rows(model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Insert plain rows (values already adapted for the database): COPY on PostgreSQL,
-    executemany elsewhere."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
 
 
 POSTING_COLUMNS = (
@@ -828,4 +774,4 @@ POSTING_COLUMNS = (
 
 def insert_postings(rows: list[tuple[Any, ...]]) -> None:
     """Insert posting rows (POSTING_COLUMNS order)."""
-    _insert_rows(Posting, POSTING_COLUMNS, rows)
+    insert_rows(Posting, POSTING_COLUMNS, rows)

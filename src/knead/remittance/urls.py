@@ -17,7 +17,7 @@ urlpatterns = [
     path("ledger/<int:pk>/", views.ledger, name="ledger"),
     path("ledger/<int:pk>/statement/", views.statement, name="statement"),
     path("ledger/<int:pk>/payments/", views.payment_new, name="payment_new"),
-    path("reports/", views.reports, name="reports"),
+    path("reports/", views.report_list, name="reports"),
     path("reports/<slug:name>/", views.report, name="report"),
     path("service/", views.service_overview, name="service"),
 ]

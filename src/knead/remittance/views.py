@@ -4,7 +4,6 @@ overview."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -23,7 +22,8 @@ from knead.audit.services import record
 from knead.claims.models import Claim, ClaimStatus
 from knead.claims.services import BillingRefused
 from knead.clients.models import Client
-from knead.remittance import queue, selectors
+from knead.csv_export import csv_response
+from knead.remittance import queue, reports, selectors
 from knead.remittance.charts import bar_chart
 from knead.remittance.documents import appeal_packet, statement_pdf
 from knead.remittance.models import (
@@ -266,58 +266,65 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("remittance:ledger", pk=client.pk)
 
 
-REPORTS = {
-    "aging": "A/R aging by payer",
-    "denials": "Denial rate by payer and reason",
-    "days": "Days to payment",
-    "collections": "Collections by provider and month",
-    "write_offs": "Write-offs by reason",
-    "visits": "Visits left per benefit and authorization",
-}
-
-
-def _report(request: HttpRequest, name: str) -> selectors.Report:
-    today = timezone.localdate()
-    practice = request.practice
-    if name == "aging":
-        rows = selectors.ar_aging(practice, today)
-        return selectors.Report(
-            REPORTS["aging"], ("Payer", *selectors.BUCKETS, "Total"),
-            [(r.payer, *r.buckets, r.total) for r in rows]
-            + [("Total", *[sum((r.buckets[i] for r in rows), Decimal(0)) for i in range(5)],
-                sum((r.total for r in rows), Decimal(0)))],
-            [(r.payer, r.total) for r in rows], "open balance ($)")
-    return {
-        "denials": selectors.denial_rate, "days": selectors.days_to_payment,
-        "collections": selectors.collections, "write_offs": selectors.write_offs,
-    }.get(name, lambda p: selectors.visits_left(p, today))(practice)
+def _report_query(request: HttpRequest) -> reports.ReportQuery:
+    return reports.report_query(
+        start=request.GET.get("from"),
+        end=request.GET.get("to"),
+        as_of=request.GET.get("as_of"),
+        today=timezone.localdate(),
+    )
 
 
 @requires("billing.view")
-def reports(request: HttpRequest) -> HttpResponse:
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The reports, with one period and one as-of date carried into every link."""
     record(request, Action.LIST, object_type="report")
-    return render(request, "remittance/reports.html", {"reports": REPORTS.items()})
+    try:
+        query, error = _report_query(request), ""
+    except reports.ReportInputError as problem:
+        query = reports.report_query(start="", end="", as_of="", today=timezone.localdate())
+        error = str(problem)
+    return render(
+        request,
+        "remittance/reports.html",
+        {"reports": reports.REPORTS.values(), "query": query, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @requires("billing.view")
 def report(request: HttpRequest, name: str) -> HttpResponse:
-    if name not in REPORTS:
+    """One report as a page (chart and table) or, with ``?format=csv``, as its CSV."""
+    if name not in reports.REPORTS:
         raise Http404
-    data = _report(request, name)
+    spec = reports.REPORTS[name]
+    today = timezone.localdate()
+    try:
+        query = _report_query(request)
+    except reports.ReportInputError as problem:
+        if request.GET.get("format") == "csv":
+            return HttpResponse(str(problem), status=400, content_type="text/plain; charset=utf-8")
+        return render(
+            request,
+            "remittance/report.html",
+            {"spec": spec, "error": str(problem), "values": request.GET},
+            status=400,
+        )
+    data = reports.build_report(request.practice, name, query, today)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        response["Cache-Control"] = "no-store"
-        writer = csv.writer(response)
-        writer.writerow(data.header)
-        writer.writerows(data.rows)
         record(request, Action.EXPORT, object_type="report", detail=name)
-        return response
+        return csv_response(reports.report_csv(data), reports.csv_filename(name, query, today))
     record(request, Action.VIEW, object_type="report", detail=name)
-    return render(request, "remittance/report.html", {
-        "report": data, "name": name,
-        "chart": mark_safe(bar_chart(data.chart, label=data.chart_label)),
-    })
+    return render(
+        request,
+        "remittance/report.html",
+        {
+            "spec": spec,
+            "report": data,
+            "query": query,
+            "chart": mark_safe(bar_chart(data.chart, label=data.chart_label)),
+        },
+    )
 
 
 @requires("billing.view")

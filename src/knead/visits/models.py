@@ -13,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from knead.billing.paths import LABELS as PATH_LABELS
+from knead.billing.paths import BillingPath, default_path
 from knead.clients.models import Authorization, Case, Client, Coverage, Referral
 from knead.practice.models import Provider
 from knead.practice.scoping import PracticeScoped, Tracked
@@ -64,6 +66,12 @@ NOTE_FIELDS = (
     "provider_id",
     "client_id",
     "place_of_service",
+    "billing_path",
+)
+
+
+BillingPathChoices = models.TextChoices(  # type: ignore[misc]
+    "BillingPathChoices", [(p.name, (p.value, PATH_LABELS[p])) for p in BillingPath]
 )
 
 
@@ -86,6 +94,13 @@ class Visit(PracticeScoped):
     )
     authorization = models.ForeignKey(
         Authorization, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    billing_path = models.CharField(
+        max_length=10,
+        choices=BillingPathChoices.choices,
+        blank=True,
+        help_text="Who owes the charge once the note is signed: the client (self-pay, superbill) "
+        "or the payer billed directly.",
     )
 
     subjective = models.TextField(blank=True)
@@ -134,12 +149,23 @@ class Visit(PracticeScoped):
     def is_signed(self) -> bool:
         return self.signed_at is not None
 
+    def default_billing_path(self, credentialed: bool | None = None) -> BillingPath:
+        """The path this visit starts with (``knead.billing.paths.default_path``)."""
+        injury = bool(self.case_id and self.case.payer_id)
+        return default_path(
+            has_payer=injury or bool(self.coverage_id),
+            injury_case=injury,
+            credentialed=credentialed,
+        )
+
     @property
     def body_region_labels(self) -> list[str]:
         labels = dict(BodyRegion.choices)
         return [labels.get(region, region) for region in self.body_regions]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.billing_path:
+            self.billing_path = self.default_billing_path().value
         if self.pk is not None:
             stored = Visit.objects.filter(pk=self.pk).values(*NOTE_FIELDS, "signed_at").first()
             if stored and stored["signed_at"] is not None:
@@ -166,6 +192,12 @@ class ServiceLine(Tracked):
     charge = models.DecimalField(max_digits=9, decimal_places=2)
     pointers = models.JSONField(
         default=list, blank=True, help_text="Diagnosis positions 1–12, up to four."
+    )
+    replaced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when a correction replaced this line; the line is kept as billed.",
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from knead.billing.units import UnitRule, allocate_units
+from knead.ledger import services as ledger
 from knead.practice.models import FeeScheduleEntry, Payer
 from knead.practice.services import save_record
 from knead.visits.models import Amendment, NoteLocked, ServiceLine, Visit
@@ -134,7 +135,8 @@ def signing_problems(visit: Visit, user: Any) -> list[str]:
 
 @transaction.atomic
 def sign_visit(visit: Visit, *, user: Any) -> Visit:
-    """Sign and lock the note as its provider."""
+    """Sign and lock the note as its provider, and charge the visit (the ledger)."""
+
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     problems = signing_problems(visit, user)
     if problems:
@@ -143,6 +145,7 @@ def sign_visit(visit: Visit, *, user: Any) -> Visit:
         signed_at=timezone.now(), signed_by=user, updated_by=user
     )
     visit.refresh_from_db()
+    ledger.charge_visit(visit, user=user)
     return visit
 
 

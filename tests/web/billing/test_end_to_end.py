@@ -40,7 +40,8 @@ from knead.claims.services import (
 from knead.remittance.models import Posting, PostingKind, WorkItem, WorkKind, WorkStatus
 from knead.remittance.posting import start_import
 from knead.remittance.queue import bill_client, explain, write_off
-from knead.remittance.selectors import ar_aging, client_ledger
+from knead.remittance.reports import ar_aging
+from knead.remittance.selectors import client_ledger
 from tests.x12.support import pyx12_errors
 
 from .factories import billing_setup, signed_visit, x12
@@ -187,7 +188,7 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
         assert [f for f in findings if f["severity"] == "error"] == []
         assert claim.status == "ready"
     # 4. Batch → 837P that pyx12 accepts.
-    batch = build_batch(claims, user=biller, practice=practice)
+    batch = build_batch(claims, user=biller, practice=practice, as_of=dt.date(2026, 3, 30)).batch
     assert pyx12_errors(batch.content) == []
     assert batch.claim_count == 4 and batch.total_charge == D("275.00")
     assert all(f"CLM*{c.claim_id}*" in batch.content for c in claims)

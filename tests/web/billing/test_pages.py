@@ -60,7 +60,7 @@ def test_reports_have_a_chart_or_table_and_a_csv(name, as_role, two_practices):
     page = client.get(reverse("remittance:report", args=[name]))
     assert page.status_code == 200
     csv = client.get(reverse("remittance:report", args=[name]), {"format": "csv"})
-    assert csv["Content-Type"] == "text/csv" and csv["Cache-Control"] == "no-store"
+    assert csv["Content-Type"] == "text/csv; charset=utf-8" and csv["Cache-Control"] == "no-store"
 
 
 @pytest.mark.django_db

@@ -125,7 +125,7 @@ def test_a_277ca_rejection_records_the_reason_and_the_claim_goes_back_to_draft(
 ):
     claim = _claims(setup, practice, users["biller"])[0]
     scrub_claim(claim, user=users["biller"], as_of=dt.date(2026, 3, 30))
-    build_batch([claim], user=users["biller"], practice=practice)
+    build_batch([claim], user=users["biller"], practice=practice, as_of=dt.date(2026, 3, 30))
     report = _claim_acknowledgement(claim, ("A7", "562", "85"))
     result = import_acknowledgement(
         report, name="claims.277", user=users["biller"], practice=practice
@@ -145,7 +145,7 @@ def test_a_277ca_that_only_acknowledges_receipt_leaves_the_claim_awaiting_its_ou
 ):
     claim = _claims(setup, practice, users["biller"])[0]
     scrub_claim(claim, user=users["biller"], as_of=dt.date(2026, 3, 30))
-    build_batch([claim], user=users["biller"], practice=practice)
+    build_batch([claim], user=users["biller"], practice=practice, as_of=dt.date(2026, 3, 30))
     claim.refresh_from_db()
     sent = claim.status
     report = _claim_acknowledgement(claim, ("A1", "19", "PR"))
@@ -202,7 +202,9 @@ def test_corrected_claim_references_the_payer_claim_number(practice, users, setu
     assert (new.frequency, new.original_claim_number, new.status) == ("7", "PCN77", "draft")
     assert new.lines.get().modifiers == ["59"]
     scrub_claim(new, user=users["biller"], as_of=dt.date(2026, 3, 30))
-    batch = build_batch([new], user=users["biller"], practice=practice)
+    batch = build_batch(
+        [new], user=users["biller"], practice=practice, as_of=dt.date(2026, 3, 30)
+    ).batch
     assert "CLM*" + new.claim_id + "*60*" in batch.content.replace(".00", "")
     assert ":B:7*" in batch.content and "REF*F8*PCN77" in batch.content
 
@@ -240,7 +242,9 @@ def test_secondary_claim_carries_the_primary_adjudication(practice, users, setup
     ]
     findings = scrub_claim(secondary, user=users["biller"], as_of=dt.date(2026, 4, 25))
     assert [f["rule"] for f in findings if f["severity"] == "error"] == []
-    batch = build_batch([secondary], user=users["biller"], practice=practice)
+    batch = build_batch(
+        [secondary], user=users["biller"], practice=practice, as_of=dt.date(2026, 4, 25)
+    ).batch
     assert "SBR*S*" in batch.content and "SVD*EVG01*41.6" in batch.content
 
 

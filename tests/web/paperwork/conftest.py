@@ -50,10 +50,13 @@ def add_visit(
     case: Case | None = None,
     referral: Referral | None = None,
     objective: str = "Hypertonic upper trapezius bilaterally; cervical rotation limited to 60 degrees.",
+    billing_path: str = "",
 ) -> Visit:
-    """A visit with (code, minutes, units, charge) lines, each pointing at diagnosis A."""
+    """A visit with (code, minutes, units, charge) lines, each pointing at diagnosis A.
+    ``billing_path`` blank: the visit's own default from its coverage or case."""
     visit = Visit.objects.create(
         practice=paper["practice"],
+        billing_path=billing_path,
         client=client or paper["client"],
         provider=paper["provider"],
         date=day,

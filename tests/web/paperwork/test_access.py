@@ -36,7 +36,8 @@ def _downloads(visit, paper) -> list[tuple[str, str, dict]]:
 
 @pytest.mark.parametrize("download", [False, True])
 def test_every_pdf_is_uncached_and_audited_as_an_export(as_role, paper, users, download):
-    visit = add_visit(paper, dt.date(2026, 3, 4))
+    # A superbill visit: the client files its CMS-1500 (a direct one prints from its claim).
+    visit = add_visit(paper, dt.date(2026, 3, 4), billing_path="superbill")
     client = as_role("biller")
     for url, object_type, params in _downloads(visit, paper):
         before = AuditEvent.objects.filter(action=Action.EXPORT).count()

@@ -228,11 +228,13 @@ def _referral_lines(claim: Claim) -> list[list]:
                     ("Visits prescribed", allowed),
                 ]
             )
-    if claim.authorization:
-        auth = claim.authorization
+    for auth in claim.authorizations:
         rows.append(
             [
-                ("Prior authorization", auth.number),
+                (
+                    "Prior authorization",
+                    f"{auth.number} ({', '.join(auth.codes)})" if auth.codes else auth.number,
+                ),
                 ("Authorized from", us_date(auth.starts)),
                 ("Authorized to", us_date(auth.ends)),
             ]

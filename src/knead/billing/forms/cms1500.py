@@ -10,7 +10,10 @@ same claim produces. Conventions of the values:
 - an absent key means the box is left blank.
 
 Item rules: billing-rules.md §6 (NUCC 1500 manual 02/12), §4.4 (ZZ taxonomy qualifier), §10
-(no decimal point), §11.4-11.5 (10a/10b, 11b Y4, 14). A claim with more than 6 service lines or 12
+(no decimal point), §11.4-11.5 (10a/10b, 11b Y4, 14). Box 26 is the claim's ID as given (a claim
+record's KN… ID, which the 835 sends back); a form the client files (billing mode SUPERBILL)
+leaves 12 and 13 to the client and says NO in Box 27; Box 29 is what the client paid
+(``amount_paid``) plus what prior payers paid. A claim with more than 6 service lines or 12
 diagnoses continues on further pages; each page stands alone (its own lines, diagnoses A-L and
 pointers, and the total of its own lines in Box 28), and the amount paid (Box 29) is on page 1.
 """
@@ -244,7 +247,9 @@ def _header_boxes(claim: Claim, signed_on: dt.date | None) -> dict[str, str]:
     values["25"] = billing.tax_id
     values["25.kind"] = billing.tax_id_kind.value
     values["26"] = claim.id
-    values["27"] = "Y" if claim.accept_assignment else "N"
+    # A form the client files is theirs, not the practice's: the practice accepts no
+    # assignment on it (Box 27 NO) and the plan pays the client, whatever the claim says.
+    values["27"] = "Y" if claim.accept_assignment and not member_submitted else "N"
 
     signer = claim.rendering_provider
     if signer:

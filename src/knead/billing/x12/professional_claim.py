@@ -4,7 +4,8 @@ Loops written (billing-rules.md §7.2): 1000A submitter and 1000B receiver (per 
 2000A/2010AA billing provider (NPI, EIN or SSN, PRV taxonomy, 9-digit ZIP) and 2010AB pay-to;
 2000B/2010BA subscriber, 2010BB payer; 2000C/2010CA patient when not the subscriber; 2300 CLM
 with place of service, frequency (7/8 with REF*F8), related causes AA/EM/OA with the state,
-DTP*431 onset and *439 accident, REF*G1 prior authorization, REF*9F referral, REF*Y4 property
+DTP*431 onset and *439 accident, REF*G1 prior authorization (in 2400 too, for a line covered
+by another authorization than the claim's own), REF*9F referral, REF*Y4 property
 and casualty claim number (in 2010BA or 2010CA), HI with up to 12 ICD-10-CM codes; 2310A
 referring, 2310B rendering with PRV taxonomy, 2310C service facility; 2320/2330A/2330B other
 payers with their paid amount and adjustments; 2400 SV1 lines with DTP*472 and 2430 line
@@ -40,6 +41,7 @@ from knead.billing.claim import (
     Sex,
 )
 from knead.billing.identifiers import TaxIdKind
+from knead.billing.visit_counts import covering_authorization
 from knead.billing.x12.envelope import (
     ControlNumbers,
     Segment,
@@ -305,6 +307,11 @@ def _claim(claim: Claim) -> list[Segment]:
              tuple(str(p) for p in line.pointers)),
             ("DTP", "472", "D8", _d8(line.service_date)),
         ]
+        # A line covered by another authorization than the claim's own names it (2400 REF*G1).
+        covering = covering_authorization(line.code, line.service_date, claim.authorizations)
+        own = claim.authorization.number if claim.authorization else None
+        if covering is not None and covering.number != own:
+            out.append(("REF", "G1", covering.number))
         for other in others:
             for adjudication in other.line_adjudications:
                 if adjudication.line != number:

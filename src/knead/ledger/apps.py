@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    name = "knead.ledger"
+    label = "ledger"
+    verbose_name = "Ledger"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,169 @@
+"""The practice's one ledger: every money event, append-only, and the front desk's receipts.
+
+An ``Entry`` moves money on one responsibility: the client (``payer`` is null) or one payer.
+Balances are sums of entries (``knead.billing.ledger`` has the arithmetic and the invariants);
+the cached totals on claims are checked against them by ``knead ledger check``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from knead.billing.ledger import LABELS, EntryKind
+from knead.claims.models import Claim, ClaimLine
+from knead.clients.models import Client
+from knead.practice.models import Payer
+from knead.practice.scoping import PracticeScoped
+from knead.visits.models import ServiceLine, Visit
+
+EntryKindChoices = models.TextChoices(  # type: ignore[misc]
+    "EntryKindChoices", [(k.name, (k.value, LABELS[k])) for k in EntryKind]
+)
+
+
+class AppendOnly(Exception):
+    """Ledger entries are never changed or deleted: post a reversal instead."""
+
+
+class EntryQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnly("Ledger entries are append-only; post a reversal instead.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Ledger entries are append-only; post a reversal instead.")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", "Card (on the practice's terminal)"
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    HSA_FSA = "hsa_fsa", "HSA / FSA card"
+    OTHER = "other", "Other"
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment", "Payment"
+    PREPAYMENT = "prepayment", "Prepayment"
+    PACKAGE = "package", "Package credit"
+    REFUND = "refund", "Refund"
+
+
+class Payment(PracticeScoped):
+    """Money the front desk took from a client (or gave back, ``kind`` refund): the receipt.
+    Its ledger entries say which visits it paid for; what no visit took is credit on account."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="ledger_payments")
+    received_on = models.DateField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    method = models.CharField(max_length=8, choices=PaymentMethod.choices)
+    kind = models.CharField(max_length=10, choices=PaymentKind.choices, default="payment")
+    reference = models.CharField(
+        max_length=40, blank=True, help_text="Check number or the card's last four digits."
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} on {self.received_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:receipt", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"R{self.pk:07d}"
+
+
+class Entry(models.Model):
+    """One signed amount on one responsibility; see the module docstring."""
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    payer = models.ForeignKey(
+        Payer, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    service_line = models.ForeignKey(
+        ServiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    claim_line = models.ForeignKey(
+        ClaimLine, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    kind = models.CharField(max_length=20, choices=EntryKindChoices.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    posted_on = models.DateField()
+    group = models.CharField(max_length=32, blank=True, help_text="Ties a transfer's two legs.")
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    overpayment = models.BooleanField(
+        default=False, help_text="A payer amount known to exceed what it owed (PLB interest)."
+    )
+    adjudication = models.BooleanField(
+        default=False,
+        help_text="Mirrors the payer's adjudication (ERA postings and the work queue's actions).",
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    remittance = models.ForeignKey(
+        "remittance.Remittance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    segment = models.PositiveIntegerField(null=True, blank=True, help_text="ISA = 1.")
+    memo = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["posted_on", "id"]
+        verbose_name_plural = "entries"
+        indexes = [
+            models.Index(fields=["practice", "client", "posted_on"]),
+            models.Index(fields=["claim", "kind"]),
+            models.Index(fields=["service_line", "payer"]),
+            models.Index(fields=["practice", "payer", "posted_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnly("Ledger entries are append-only; post a reversal instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Ledger entries are append-only; post a reversal instead.")
+
+    @property
+    def responsibility(self) -> str:
+        return "client" if self.payer_id is None else str(self.payer_id)
+
+    @property
+    def source(self) -> str:
+        if self.remittance_id:
+            return f"ERA {self.remittance_id} segment {self.segment}"
+        if self.created_by_id:
+            return f"user {self.created_by_id}"
+        return "system"
