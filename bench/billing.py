@@ -7,7 +7,7 @@
 1. Builds a database (a fresh SQLite file in a temporary folder unless DATABASE_URL is set)
    with one practice and N claims whose CLM01 and lines match a synthetic 835
    (``knead.billing.x12.synthetic``: payments, CO-45/PR shares, denials, reversals, PLB).
-2. Imports and posts the 835 (``knead.remittance.posting.start_import``, in the foreground)
+2. Imports and posts the 835 (``knead.remittance.imports.start_import``, in the foreground)
    and prints seconds, claims per second and postings per second.
 3. Starts ``knead serve`` on 127.0.0.1, signs in as the biller and requests the claims list,
    the denial queue and the A/R report from a few threads (bounded in count and time,
@@ -107,26 +107,84 @@ def _database(claims: int) -> tuple[object, str, object]:
                                            charge=svc.charge if svc.charge > 0 else Decimal("1"),
                                            pointers=[1]))
         ClaimLine.objects.bulk_create(line_rows, batch_size=2000)
+        _charge(practice, client, visit, payer, rows, line_rows)
     return practice, text, user
 
 
-def _post(practice: object, text: str, user: object) -> None:
-    from knead.remittance.models import Posting, WorkItem
-    from knead.remittance.posting import start_import
+def _charge(practice, client, visit, payer, claims, lines) -> None:
+    """Each claim line's charge, already billed on its claim, as the ledger holds it."""
+    from django.db import connection
+    from django.utils import timezone
 
+    from knead.bulk import insert_rows
+    from knead.ledger.models import Entry
+
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    day = ops.adapt_datefield_value(visit.date)
+    fields = ("practice", "client", "payer", "visit", "claim", "claim_line", "kind", "amount",
+              "posted_on", "group", "overpayment", "adjudication", "memo", "created")
+
+    def row(claim_pk, line_pk, amount):
+        return (practice.pk, client.pk, payer.pk, visit.pk, claim_pk, line_pk, "charge",
+                ops.adapt_decimalfield_value(amount), day, "", False, False, "", now)
+
+    on_lines: dict[int, object] = {}
+    for line in lines:
+        on_lines[line.claim_id] = on_lines.get(line.claim_id, 0) + line.charge
+    # What the claim's charge (CLP03) has beyond its lines is owed on the claim itself.
+    insert_rows(Entry, fields, [row(line.claim_id, line.pk, line.charge) for line in lines]
+                + [row(c.pk, None, c.charge - on_lines.get(c.pk, 0)) for c in claims
+                   if c.charge > on_lines.get(c.pk, 0)])
+
+
+def _post(practice: object, text: str, user: object) -> None:
+    import knead.remittance.posting as posting
+    from knead.ledger.models import Entry
+    from knead.remittance.imports import start_import
+    from knead.remittance.models import Posting, WorkItem
+
+    ledger_seconds = [0.0]
+    sync = posting.sync_adjudication
+
+    def timed_sync(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return sync(*args, **kwargs)
+        finally:
+            ledger_seconds[0] += time.perf_counter() - began
+
+    posting.sync_adjudication = timed_sync
+    before = Entry.objects.count()
     started = time.perf_counter()
-    result = start_import(text, name="bench.835", user=user, practice=practice, background=False)
+    result = start_import(text, name="bench.835", user=user, practice=practice, queue=False)
     seconds = time.perf_counter() - started
+    posting.sync_adjudication = sync
+    entries = Entry.objects.count() - before
     postings = Posting.objects.filter(remittance=result.remittance).count()
     items = WorkItem.objects.filter(remittance=result.remittance).count()
     claims = result.remittance.claim_count
     print(f"835 post: {claims:,} claims, {postings:,} postings, {items:,} work items "
           f"in {seconds:.1f} s = {claims / seconds:,.0f} claims/s, {postings / seconds:,.0f} "
           f"postings/s")
+    print(f"  of which the ledger: {entries:,} entries in {ledger_seconds[0]:.1f} s "
+          f"({100 * ledger_seconds[0] / seconds:.0f}% of the post)")
+    _ledger_check(practice)
     started = time.perf_counter()
     again = start_import(text, name="bench-again.835", user=user, practice=practice)
     print(f"re-import of the same file: already={again.already} in "
           f"{time.perf_counter() - started:.2f} s (hash check and parse skipped)")
+
+
+def _ledger_check(practice: object) -> None:
+    from knead.ledger.checks import check_practice
+
+    started = time.perf_counter()
+    report = check_practice(practice)
+    print(f"knead ledger check: {report.entries:,} entries, {len(report.failures)} failures "
+          f"in {time.perf_counter() - started:.1f} s")
+    for failure in report.failures[:5]:
+        print(f"  FAIL {failure}")
 
 
 def _login(opener: urllib.request.OpenerDirector) -> None:

@@ -39,6 +39,7 @@ def run(visits_wanted: int, data_dir: str) -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client as HttpClient
+    from django.test.utils import override_settings
     from django.utils import timezone
 
     from knead.accounts.models import User
@@ -46,7 +47,10 @@ def run(visits_wanted: int, data_dir: str) -> int:
     from knead.paperwork.models import BatchJob
     from knead.visits.models import Visit
 
-    settings.KNEAD_PAPERWORK_INLINE = True
+    # The batch job runs inside the request (django-tasks' inline backend), as a worker would.
+    override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    ).enable()
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -12,6 +12,8 @@ urlpatterns = [
     path("audit/", include("knead.audit.urls")),
     path("billing/", include("knead.claims.billing_urls")),
     path("paperwork/", include("knead.paperwork.urls")),
+    path("ledger/", include("knead.ledger.urls")),
+    path("jobs/", include("knead.jobs.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

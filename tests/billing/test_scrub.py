@@ -522,6 +522,16 @@ def test_cli_malformed_input_exits_2_naming_the_field(tmp_path, capsys):
     assert "lines[0].minutes: must be a whole number ≥ 0" in captured.err
 
 
+def test_cli_a_bad_as_of_date_exits_2_with_a_plain_message(capsys):
+    path = ROOT / "docs/examples/claims/auto-pip.json"
+    assert main(["scrub", str(path), "--as-of", "20/10/2026"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (
+        "knead scrub: --as-of must be a date YYYY-MM-DD, not '20/10/2026'; nothing done"
+    )
+
+
 def test_cli_subprocess_with_a_list_of_claims(tmp_path):
     path = tmp_path / "claims.json"
     path.write_text(json.dumps([example(), changed(note_signed=False)]))
@@ -663,3 +673,69 @@ def test_wa_lni_authorization_counts_every_visit_on_the_claim():
     findings = run(data)
     assert [f.rule for f in findings] == ["AUTH_MISSING"]
     assert "visit 7" in findings[0].message
+
+
+# --- authorizations per line, by code -------------------------------------------------------
+
+
+def _two_authorizations(**coverage) -> dict:
+    """referral-authorization: 97124 (3 units) and 97010 (1 unit) on 2026-10-09. AUTH-77812
+    is narrowed to 97124 and AUTH-88001 covers 97010."""
+    data = example("referral-authorization")
+    data["authorization"]["codes"] = ["97124"]
+    data["additional_authorizations"] = [
+        {"number": "AUTH-88001", "starts": "2026-10-01", "ends": "2026-10-31", "codes": ["97010"],
+         "visits_allowed": 2, "visits_used": 0}
+    ]  # fmt: skip
+    data["coverage"].update(coverage)
+    return data
+
+
+def test_a_line_covered_by_a_second_authorization_is_covered():
+    assert rule_ids(_two_authorizations(authorization_required=True)) == []
+
+
+def test_a_line_no_authorization_covers_is_an_error_where_authorization_is_required():
+    data = example("referral-authorization")
+    data["authorization"]["codes"] = ["97124"]
+    data["coverage"]["authorization_required"] = True
+    findings = run(data)
+    assert [(f.rule, f.line) for f in findings] == [("AUTH_LINE_NOT_COVERED", 2)]
+    assert "97010" in findings[0].message and "AUTH-77812" in findings[0].message
+    # Where nobody requires authorization, an uncovered line is no finding.
+    data["coverage"]["authorization_required"] = False
+    assert rule_ids(data) == []
+
+
+def test_the_plans_own_answer_on_authorization_overrides_the_payer_rule():
+    # commercial: its payer rules do not require authorization; the coverage says it does.
+    assert rule_ids(changed(coverage__authorization_required=True)) == ["AUTH_MISSING"]
+
+
+def test_units_count_per_line_against_the_authorization_covering_them():
+    # 14 of 17 units used. Covering 97124 only: 14 + 3 = 17, within the limit. Covering every
+    # code: 14 + 3 + 1 (97010) = 18 > 17, with 3 left.
+    data = example("referral-authorization")
+    data["authorization"].update(units_allowed=17, codes=["97124"])
+    assert rule_ids(data) == []
+    data["authorization"]["codes"] = []
+    findings = run(data)
+    assert [f.rule for f in findings] == ["AUTH_UNITS_USED_UP"]
+    assert "has 3 left" in findings[0].message
+
+
+def test_each_authorization_counts_the_visits_of_the_lines_it_covers():
+    # AUTH-88001 allows 2 visits and has 2 used: its 97010 line is a third.
+    data = _two_authorizations()
+    data["additional_authorizations"][0]["visits_used"] = 2
+    findings = run(data)
+    assert [f.rule for f in findings] == ["AUTH_VISITS_USED_UP"]
+    assert "AUTH-88001" in findings[0].message
+
+
+def test_a_line_outside_its_authorizations_dates_is_reported_with_that_authorization():
+    data = _two_authorizations()
+    data["additional_authorizations"][0]["starts"] = "2026-10-10"
+    findings = run(data)
+    assert [f.rule for f in findings] == ["AUTH_EXPIRED"]
+    assert "AUTH-88001" in findings[0].message and "2026-10-09" in findings[0].message

@@ -105,6 +105,11 @@ def make_claim(**changes: Any) -> Claim:
     return claim_from_dict(claim_data(**changes))
 
 
+def client_filed_claim() -> Claim:
+    """The commercial claim as a form the client files: they paid $45.00 of the $145.00."""
+    return make_claim(id="V0000042", billing_mode="superbill", amount_paid="45.00")
+
+
 def seven_lines_claim() -> Claim:
     """Seven visits' lines (weekly, 97124 1 unit $35 each): one more than a 1500 page holds."""
     lines = [

@@ -38,6 +38,7 @@ from .factories import (
     LONG_NAME,
     REWRITE,
     auto_injury_claim,
+    client_filed_claim,
     long_names_claim,
     make_claim,
     secondary_claim,
@@ -221,6 +222,7 @@ def test_an_amount_too_large_for_the_box_is_refused_not_cut():
         ("seven-lines", seven_lines_claim),
         ("thirteen-diagnoses", thirteen_diagnoses_claim),
         ("long-names", long_names_claim),
+        ("client-filed", client_filed_claim),
     ],
 )
 def test_form_text_matches_golden_file(name, factory):

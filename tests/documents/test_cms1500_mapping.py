@@ -240,3 +240,19 @@ def test_form_for_a_client_who_paid_leaves_12_and_13_for_the_client():
     assert "12" not in page.values  # the client signs the release when mailing it
     assert "13" not in page.values  # no assignment: the plan reimburses the client
     assert page.get("29") == "145.00"
+
+
+def test_a_form_the_client_files_says_no_in_box_27_even_when_the_claim_accepts_assignment():
+    # Issue 10: a client-filed CMS-1500 is not the practice's claim; the practice accepts no
+    # assignment on it (box 27 NO) and box 29 is what the client paid.
+    client_filed = cms1500_boxes(
+        make_claim(billing_mode="superbill", accept_assignment=True, amount_paid="45.00")
+    ).pages[0]
+    assert (client_filed.get("27"), client_filed.get("29")) == ("N", "45.00")
+    billed = cms1500_boxes(make_claim(accept_assignment=True, amount_paid="0.00")).pages[0]
+    assert billed.get("27") == "Y" and "29" not in billed.values
+    assert cms1500_boxes(make_claim(accept_assignment=False)).pages[0].get("27") == "N"
+
+
+def test_box_26_is_the_claim_id_the_payer_sends_back():
+    assert cms1500_boxes(make_claim(id="KN00000042")).pages[0].get("26") == "KN00000042"

@@ -19,7 +19,13 @@ from knead.billing.documents.letters import (
     medical_necessity_letter_text,
     render_letter,
 )
-from knead.billing.documents.soap_note import Amendment, render_soap_note
+from knead.billing.documents.soap_note import (
+    Amendment,
+    BilledFacts,
+    BilledLine,
+    Correction,
+    render_soap_note,
+)
 from knead.billing.documents.superbill import practice_letterhead
 from knead.billing.estimate import BenefitHistory, Benefits, FeeSchedule
 from knead.billing.identifiers import TaxIdKind
@@ -75,6 +81,53 @@ def test_an_amendment_dated_before_signing_is_refused():
     early = Amendment("Dana", dt.datetime(2026, 9, 15, 12, 0), "typo", "fixed")
     with pytest.raises(DocumentError, match=r"amendments\[0\]"):
         signed_note(amendments=(early,))
+
+
+def _correction(at: dt.datetime = dt.datetime(2026, 9, 17, 10, 5)) -> Correction:
+    """Signed as 09/14 with 97124 × 4 for M54.50; really 09/15, 97140 × 4, M54.50 + M62.830."""
+    return Correction(
+        author="Dana L. Okonkwo, LMT",
+        at=at,
+        reason="Booked on the wrong day and code",
+        original=BilledFacts(
+            dt.date(2026, 9, 14), ("M5450",), (BilledLine("97124", 60, 4, ("GP",), (1,)),)
+        ),
+        corrected=BilledFacts(
+            dt.date(2026, 9, 15),
+            ("M5450", "M62830"),
+            (BilledLine("97140", 60, 4, ("GP",), (1, 2)),),
+        ),
+    )
+
+
+def test_a_correction_prints_the_facts_as_signed_beside_the_corrected_ones():
+    text = pdf_text(render_soap_note(signed_note(corrections=(_correction(),))))
+    for expected in (
+        "Corrections of the billed facts (after signing)",
+        "Correction 1 by Dana L. Okonkwo, LMT on 09/17/2026 10:05. Reason: Booked on the wrong "
+        "day and code",
+        "VISIT DATE AS SIGNED 09/14/2026",
+        "VISIT DATE CORRECTED 09/15/2026",
+        "DIAGNOSES AS SIGNED A M54.50",
+        "DIAGNOSES CORRECTED A M54.50, B M62.830",
+        "SERVICES AS SIGNED 97124-GP, 60 min, 4 units, dx A",
+        "SERVICES CORRECTED 97140-GP, 60 min, 4 units, dx A B",
+    ):
+        assert expected in text, expected
+    assert text.index("Electronically signed") < text.index("Corrections of the billed facts")
+
+
+def test_a_correction_names_only_the_facts_that_changed():
+    same_day = dataclasses.replace(
+        _correction(),
+        corrected=dataclasses.replace(_correction().corrected, visit_date=dt.date(2026, 9, 14)),
+    )
+    assert [what for what, _was, _now in same_day.changes()] == ["Diagnoses", "Services"]
+
+
+def test_a_correction_dated_before_signing_is_refused():
+    with pytest.raises(DocumentError, match=r"corrections\[0\]"):
+        signed_note(corrections=(_correction(at=dt.datetime(2026, 9, 15, 12, 0)),))
 
 
 def test_a_long_note_continues_on_further_pages():

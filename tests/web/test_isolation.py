@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from knead.audit.models import AuditEvent
 from knead.clients.models import Client, Coverage
+from knead.ledger.services import record_payment
+from knead.ledger.statements import issue_statement
 from knead.visits.models import Visit
 
 from .billing.factories import BILLING_RECORD_URLS, make_billing_records
@@ -42,6 +47,7 @@ RECORD_URLS = {
     "visits:edit": "visit",
     "visits:sign": "visit",
     "visits:amend": "visit",
+    "visits:correct": "visit",
     "paperwork:visit": "visit",
     "paperwork:visit_superbill": "visit",
     "paperwork:visit_soap_note": "visit",
@@ -62,6 +68,21 @@ POST_ONLY = {
 }
 # The billing apps' URLs, tried with practice B's claims, batches, remittances and appeals.
 RECORD_URLS |= BILLING_RECORD_URLS
+# The ledger's URLs, tried with practice B's client, visit, receipt and statement.
+LEDGER_RECORD_URLS = {
+    "ledger:client": "client",
+    "ledger:payment_new": "client",
+    "ledger:refund_new": "client",
+    "ledger:statement_new": "client",
+    "ledger:checkout": "visit",
+    "ledger:receipt": "payment",
+    "ledger:statement": "statement",
+    "ledger:statement_pdf": "statement",
+}
+RECORD_URLS |= LEDGER_RECORD_URLS
+# The Jobs page's URLs, tried with a failed job of practice B.
+JOBS_RECORD_URLS = {"jobs:row": "job", "jobs:retry": "job"}
+RECORD_URLS |= JOBS_RECORD_URLS
 POST_ONLY |= {
     "claims:scrub",
     "claims:move",
@@ -73,6 +94,10 @@ POST_ONLY |= {
     "remittance:act",
     "remittance:appeal_new",
     "remittance:payment_new",
+    "ledger:payment_new",
+    "ledger:refund_new",
+    "ledger:statement_new",
+    "jobs:retry",
 }
 
 
@@ -85,6 +110,33 @@ def other_billing_records(other_practice, other_records) -> dict:
         {"owner": other_records["owner"], "provider_user": other_records["provider"].user},
     )
     return {**billing, "client": other_records["client"], "coverage": other_records["coverage"]}
+
+
+@pytest.fixture
+def other_ledger_records(other_records) -> dict:
+    """Practice B's receipt and statement: a $40.00 cash payment, then a statement."""
+    client = other_records["client"]
+    payment = record_payment(
+        client,
+        amount=Decimal("40.00"),
+        method="cash",
+        received_on=dt.date(2026, 3, 4),
+        user=other_records["owner"],
+    )
+    statement = issue_statement(client, period_end=dt.date(2026, 3, 31), user=None)
+    return {**other_records, "payment": payment, "statement": statement}
+
+
+@pytest.fixture
+def other_job_records(other_practice, other_records) -> dict:
+    """Practice B's failed 835 import job."""
+    from knead.jobs.models import Job, JobState
+
+    job = Job.objects.create(
+        practice=other_practice, kind="era_import",
+        args={"remittance": 0}, token="t", state=JobState.FAILED, error="stopped",
+    )  # fmt: skip
+    return {**other_records, "job": job}
 
 
 def _named_patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
@@ -116,6 +168,10 @@ def test_guessing_another_practices_record_url_finds_nothing(
     targets = other_records
     if url_name in BILLING_RECORD_URLS:
         targets = request.getfixturevalue("other_billing_records")
+    if url_name in LEDGER_RECORD_URLS:
+        targets = request.getfixturevalue("other_ledger_records")
+    if url_name in JOBS_RECORD_URLS:
+        targets = request.getfixturevalue("other_job_records")
     target = targets[RECORD_URLS[url_name]]
     url = reverse(url_name, args=[target.pk])
     client = as_role(role)

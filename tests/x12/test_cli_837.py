@@ -50,3 +50,30 @@ def test_malformed_claim_json_exits_2(capsys, tmp_path):
     source.write_text('{"id": 5}')
     assert main(["x12", "837", str(source)]) == 2
     assert "knead x12 837" in capsys.readouterr().err
+
+
+def test_as_of_scrubs_the_claims_as_of_that_day(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("KNEAD_DATA_DIR", str(tmp_path))
+    (tmp_path / "clearinghouse.json").write_text(json.dumps(CONFIG))
+    out = tmp_path / "batch.837"
+    # As of 10/06/2026 the lines of 10/07 (KN-T-0003) and 10/08 (KN-T-0004) are in the future.
+    code = main(["x12", "837", str(FIXTURES / "claims" / "four-claims.json"), "-o", str(out),
+                 "--as-of", "2026-10-06"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "claim KN-T-0003 not written: DOS_IN_FUTURE" in err
+    assert "claim KN-T-0004 not written:" in err and "DOS_IN_FUTURE" in err
+    text = out.read_text()
+    assert [c for c in ("KN-T-0001", "KN-T-0002", "KN-T-0003", "KN-T-0004")
+            if f"CLM*{c}*" in text] == ["KN-T-0001", "KN-T-0002"]
+
+
+def test_a_bad_as_of_date_exits_2_and_writes_nothing(capsys, tmp_path):
+    out = tmp_path / "batch.837"
+    code = main(["x12", "837", str(FIXTURES / "claims" / "four-claims.json"), "-o", str(out),
+                 "--as-of", "2026-13-01"])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "knead x12 837: --as-of must be a date YYYY-MM-DD, not '2026-13-01'; nothing done"
+    )
+    assert not out.exists()

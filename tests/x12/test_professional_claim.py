@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from knead.billing.claim import Authorization
 from knead.billing.claim_json import load_claims
 from knead.billing.x12 import professional_claim
 from knead.billing.x12.envelope import MemoryControlNumbers, TradingPartners
@@ -197,3 +198,19 @@ def test_a_one_letter_city_is_refused():
         claim.patient.address, city="X"))
     assert "N401 city must be 2 to 30 characters" in claim_problem(
         dataclasses.replace(claim, patient=patient))
+
+
+def test_a_line_covered_by_another_authorization_names_it_in_its_own_loop():
+    # KN-T-0001: 97124 (line 1) is under the claim's own PA-100; 97140 (line 2) under PA-200.
+    own = Authorization(number="PA-100", codes=("97124",))
+    other = Authorization(number="PA-200", codes=("97140",))
+    text = _write([_first(authorization=own, additional_authorizations=(other,))],
+                  line_breaks=True)  # fmt: skip
+    claim_part = text.split("\nCLM*", 1)[1].split("\nLX*1~", 1)[0]
+    line_1 = text.split("\nLX*1~", 1)[1].split("\nLX*2~", 1)[0]
+    line_2 = text.split("\nLX*2~", 1)[1].split("\nSE*", 1)[0]
+    assert "\nREF*G1*PA-100~" in claim_part and "PA-200" not in claim_part
+    assert "REF*G1" not in line_1
+    assert "\nREF*G1*PA-200~" in line_2
+    assert line_2.index("DTP*472") < line_2.index("REF*G1")  # 2400 order: DTP before REF
+    assert pyx12_errors(text) == []

@@ -107,6 +107,7 @@ class PaymentMethod(StrEnum):
     CASH = "cash"
     CHECK = "check"
     CARD = "card"
+    HSA_FSA = "hsa_fsa"  # a health savings or flexible spending account's card
     OTHER = "other"
 
 

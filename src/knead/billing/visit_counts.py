@@ -133,11 +133,6 @@ class Usage:
     def exhausted(self) -> bool:
         return self.allowed is not None and self.used >= self.allowed
 
-    @property
-    def over(self) -> int:
-        """How many more than allowed were used (0 when within the limit)."""
-        return 0 if self.allowed is None else max(self.used - self.allowed, 0)
-
 
 @dataclass(frozen=True, slots=True)
 class AuthorizationUsage:

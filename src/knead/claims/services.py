@@ -122,9 +122,7 @@ def allowed_actions(claim: Claim) -> tuple[Offer, ...]:
     return offers(claim.state, secondary=claim.primary_claim_id is not None)
 
 
-def _record_move(
-    claim: Claim, target: ClaimState, *, user: Any, reason: str, source: str
-) -> Claim:
+def _record_move(claim: Claim, target: ClaimState, *, user: Any, reason: str, source: str) -> Claim:
     current = claim.state
     check_move(current, target)
     if target is S.CLOSED:
@@ -146,11 +144,13 @@ def _record_move(
 
 
 def _errors_in_words(errors: list[dict[str, Any]], as_of: dt.date) -> str:
-    """"2 errors as of 03/30/2026: …; …." for events and refusals."""
+    """The errors in words for events and refusals: "2 errors as of 03/30/2026: …; …."."""
     count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
-    return f"{count} as of {as_of:%m/%d/%Y}: " + "; ".join(
-        f"{f['message']} ({f['rule']})" for f in errors
-    ) + "."
+    return (
+        f"{count} as of {as_of:%m/%d/%Y}: "
+        + "; ".join(f"{f['message']} ({f['rule']})" for f in errors)
+        + "."
+    )
 
 
 # --- creating claims ----------------------------------------------------------------------
@@ -365,7 +365,11 @@ def core_claim(claim: Claim) -> core.Claim:
 
 
 def _minutes(line: ClaimLine) -> int | None:
-    service = line.visit.lines.filter(code=line.code).first()
+    """The minutes of the service line the claim line bills (a corrected visit keeps its
+    replaced lines, so the code alone is not enough)."""
+    if line.service_line_id is not None:
+        return line.service_line.minutes
+    service = line.visit.lines.filter(code=line.code, replaced_at__isnull=True).first()
     return service.minutes if service else None
 
 
@@ -430,7 +434,10 @@ def _settle_after_scrub(
             claim,
             S.DRAFT,
             user=user,
-            reason=f"The scrubber found {_errors_in_words(errors, as_of)}",
+            reason=(
+                ("Left out of the batch: the" if source == "batch" else "The")
+                + f" scrubber found {_errors_in_words(errors, as_of)}"
+            ),
             source=source,
         )
 

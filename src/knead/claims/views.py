@@ -281,7 +281,7 @@ def ack_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("billing.edit")
 def inbound_pickup(request: HttpRequest) -> HttpResponse:
     """Import every file waiting in the inbound folder (835, 999, 277CA, 271)."""
-    from knead.remittance.posting import start_import
+    from knead.remittance.imports import start_import
 
     transport = transport_for(request.practice.pk)
     done = []

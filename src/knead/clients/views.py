@@ -26,6 +26,7 @@ from knead.clients.forms import (
 )
 from knead.clients.models import Authorization, Case, Client, Coverage, Referral, VerificationCall
 from knead.practice.services import save_record
+from knead.visits.selectors import authorization_usages, coverage_usages, referral_usages
 from knead.web import RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
 
 
@@ -62,15 +63,19 @@ class ClientDetail(RecordDetailView):
         client = self.object
         live = {"deleted_at__isnull": True}
         coverages = list(client.coverages.filter(**live).select_related("payer"))
+        years = coverage_usages(coverages, on=timezone.localdate())
         for coverage in coverages:
             coverage.last_verified = selectors.last_verified(coverage)
+            coverage.usage = years[coverage.pk]
         referrals = list(client.referrals.filter(**live))
+        used = referral_usages(referrals)
         for referral in referrals:
-            referral.usage = selectors.referral_usage(referral)
+            referral.usage = used[referral.pk]
         authorizations = list(client.authorizations.filter(**live).select_related("payer"))
+        usages = authorization_usages(authorizations)
         for authorization in authorizations:
-            authorization.visit_usage = selectors.authorization_visits(authorization)
-            authorization.unit_usage = selectors.authorization_units(authorization)
+            authorization.visit_usage = usages[authorization.pk].visits
+            authorization.unit_usage = usages[authorization.pk].units
         context.update(
             coverages=coverages,
             cases=client.cases.filter(**live).select_related("payer"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
+import sys
 
 from knead.commands import django_setup
 
@@ -17,8 +20,26 @@ def _manage(*argv: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Serve; in demo mode (DEBUG) with one ``knead worker`` process beside the server, stopped
+    with it, so that ``make demo`` is one command. Production runs its workers on their own."""
     port = args.port or os.environ.get("PORT", "8000")
-    return _manage("runserver", f"{args.host}:{port}", "--noreload")
+    django_setup()
+    from django.conf import settings
+
+    if not settings.DEBUG:
+        return _manage("runserver", f"{args.host}:{port}", "--noreload")
+    worker = subprocess.Popen([sys.executable, "-m", "knead.cli", "worker"])
+    # SIGTERM ends the server through SystemExit, so the worker is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        return _manage("runserver", f"{args.host}:{port}", "--noreload")
+    finally:
+        worker.terminate()  # the worker finishes the job in hand; a killed one is run again
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def _demo(args: argparse.Namespace) -> int:

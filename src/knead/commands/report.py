@@ -25,7 +25,9 @@ def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     """Plain columns for a terminal: text left-aligned, numbers right-aligned."""
     cells = [[str(v) for v in header]] + [["" if v is None else str(v) for v in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    numeric = [all(r[i] is None or not isinstance(r[i], str) for r in rows) for i in range(len(header))]
+    numeric = [
+        all(r[i] is None or not isinstance(r[i], str) for r in rows) for i in range(len(header))
+    ]
     lines = []
     for row in cells:
         lines.append(
@@ -55,9 +57,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"knead report: {args.name} takes no --as-of", file=sys.stderr)
         return 2
     try:
-        query = reports.report_query(
-            start=args.start, end=args.end, as_of=args.as_of, today=today
-        )
+        query = reports.report_query(start=args.start, end=args.end, as_of=args.as_of, today=today)
     except reports.ReportInputError as error:
         print(f"knead report: {error}", file=sys.stderr)
         return 2

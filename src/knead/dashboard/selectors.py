@@ -5,24 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from knead.clients.models import Authorization, Coverage, Referral, VerificationCall
 from knead.visits.models import Visit
+from knead.visits.selectors import authorization_usages, referral_usages
 
 EXPIRY_WINDOW_DAYS = 30
-
-
-def _visits_using(field: str) -> Coalesce:
-    """How many live visits use the outer referral or authorization (a correlated count)."""
-    visits = (
-        Visit.objects.filter(**{field: OuterRef("pk")}, deleted_at__isnull=True)
-        .values(field)
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(visits, output_field=IntegerField()), 0)
 
 
 def todays_visits(practice: Any, today: dt.date) -> QuerySet[Visit]:
@@ -48,7 +37,6 @@ def expiring_referrals(practice: Any, today: dt.date) -> QuerySet[Referral]:
     return (
         Referral.objects.for_practice(practice)
         .filter(expires_on__gte=today - dt.timedelta(days=7), expires_on__lte=soon)
-        .annotate(used=_visits_using("referral"))
         .select_related("client")
         .order_by("expires_on")
     )
@@ -59,7 +47,6 @@ def expiring_authorizations(practice: Any, today: dt.date) -> QuerySet[Authoriza
     return (
         Authorization.objects.for_practice(practice)
         .filter(ends_on__gte=today - dt.timedelta(days=7), ends_on__lte=soon)
-        .annotate(used=_visits_using("authorization"))
         .select_related("client", "payer")
         .order_by("ends_on")
     )
@@ -74,3 +61,14 @@ def unverified_coverages(practice: Any, today: dt.date) -> QuerySet[Coverage]:
         .select_related("client", "payer")
         .order_by("client__last_name")
     )
+
+
+def with_usage(referrals: list[Referral], authorizations: list[Authorization]) -> None:
+    """Set ``usage`` on each referral (visits used of allowed) and each authorization (its
+    visits and units), counted as the kit, the reports and the claims count them."""
+    used = referral_usages(referrals)
+    for referral in referrals:
+        referral.usage = used[referral.pk]  # type: ignore[attr-defined]
+    usages = authorization_usages(authorizations)
+    for authorization in authorizations:
+        authorization.usage = usages[authorization.pk]  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "unverified": selectors.unverified_coverages(request.practice, today),
     }
     context = {name: list(query[:PANEL_SIZE]) for name, query in panels.items()}
+    selectors.with_usage(context["referrals"], context["authorizations"])
     context.update({f"{name}_count": query.count() for name, query in panels.items()})
     context["today_date"] = today
     record(request, Action.LIST, object_type="dashboard")

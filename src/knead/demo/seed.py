@@ -17,7 +17,6 @@ from faker import Faker
 
 from knead.accounts.models import User
 from knead.billing.identifiers import npi_check_digit
-from knead.claims.demo import seed_billing
 from knead.clients.models import (
     Authorization,
     Case,
@@ -29,6 +28,8 @@ from knead.clients.models import (
     Tristate,
     VerificationCall,
 )
+from knead.demo.billing import seed_billing
+from knead.demo.payments import seed_payments
 from knead.ledger.services import charge_signed_visits
 from knead.practice.models import (
     Credentialing,
@@ -131,6 +132,9 @@ def seed_demo(visits: int = STANDARD_VISITS, out: Callable[[str], None] = print)
         _add_visits(practice, base - existing, seed=SEED + existing)
         out(f"Added {base - existing} visits.")
     seed_billing(practice, out=out)
+    desk = Membership.objects.filter(practice=practice, role=Role.FRONT_DESK).first()
+    if seed_payments(practice, desk.user if desk else None, SEED):
+        out("Took the cash-pay clients' payments at their visits.")
     total = Visit.objects.filter(practice=practice).count()
     if total < visits:
         _add_visits(practice, visits - total, seed=SEED + total)
@@ -224,7 +228,9 @@ def _create_practice() -> Practice:
             )
     for code, charge in FEES.items():
         FeeScheduleEntry.objects.create(practice=practice, code=code, charge=Decimal(charge))
-    commercial = [p for p in payers if p.kind in (PayerKind.COMMERCIAL, PayerKind.MEDICAID)]
+    health = [p for p in payers if p.kind in (PayerKind.COMMERCIAL, PayerKind.MEDICAID)]
+    commercial = [p for p in payers if p.kind == PayerKind.COMMERCIAL]
+    medicaid = next(p for p in payers if p.kind == PayerKind.MEDICAID)
     auto = next(p for p in payers if p.kind == PayerKind.AUTO)
     wc = next(p for p in payers if p.kind == PayerKind.WORKERS_COMP)
     today = dt.date.today()
@@ -248,7 +254,10 @@ def _create_practice() -> Practice:
             signature_on_file_on=today - dt.timedelta(days=rng.randrange(30, 400)),
         )
         if index % 10 != 9:  # most clients have insurance; every tenth pays cash
-            payer = rng.choice(commercial)
+            # Every twelfth client has a commercial plan first and Medicaid second: Medicaid is
+            # the payer of last resort. Others have one plan, commercial or Medicaid.
+            dual = index % 12 == 0
+            payer = rng.choice(commercial if dual else health)
             coverage = Coverage.objects.create(
                 practice=practice,
                 client=client,
@@ -270,6 +279,8 @@ def _create_practice() -> Practice:
                 referral_required=rng.choice([Tristate.YES, Tristate.NO]),
                 preauth_required=rng.choice([Tristate.NO, Tristate.NO, Tristate.YES]),
             )
+            if payer.kind == PayerKind.MEDICAID:
+                _no_cost_sharing(coverage)
             if index % 3:
                 VerificationCall.objects.create(
                     practice=practice,
@@ -279,18 +290,19 @@ def _create_practice() -> Practice:
                     reference_number=fake.bothify("REF-########"),
                     notes="Massage covered with 97124 and 97140 when billed by a licensed therapist.",
                 )
-            if index % 12 == 0:
-                Coverage.objects.create(
-                    practice=practice,
-                    client=client,
-                    payer=rng.choice(commercial),
-                    priority=2,
-                    relationship=Relationship.SPOUSE,
-                    subscriber_first_name=fake.first_name(),
-                    subscriber_last_name=client.last_name,
-                    subscriber_date_of_birth=fake.date_of_birth(minimum_age=25, maximum_age=80),
-                    member_id=fake.bothify("???#########").upper(),
-                    effective_on=today.replace(month=1, day=1),
+            if dual:
+                _no_cost_sharing(
+                    Coverage.objects.create(
+                        practice=practice,
+                        client=client,
+                        payer=medicaid,
+                        priority=2,
+                        relationship=Relationship.SELF,
+                        member_id=fake.numerify("#########WA"),
+                        effective_on=today.replace(month=1, day=1),
+                        massage_covered=Tristate.YES,
+                        covered_codes="97124, 97140",
+                    )
                 )
         if index % 5 == 0:
             kind = CaseKind.WORKERS_COMP if index % 15 == 0 else CaseKind.AUTO
@@ -333,6 +345,17 @@ def _create_practice() -> Practice:
                 ends_on=today + dt.timedelta(days=rng.randrange(3, 90)),
             )
     return practice
+
+
+def _no_cost_sharing(coverage: Coverage) -> None:
+    """Medicaid (Apple Health) leaves the client nothing to pay: no deductible, coinsurance or
+    copay."""
+    coverage.plan_name = "Apple Health (Medicaid)"
+    coverage.group_number = ""
+    coverage.deductible = coverage.deductible_met = Decimal("0")
+    coverage.coinsurance_percent = coverage.copay = Decimal("0")
+    coverage.out_of_network_percent = None
+    coverage.save()
 
 
 @transaction.atomic
@@ -381,7 +404,6 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
             coverage=coverage,
             case=case,
             referral=case.referrals.all()[0] if case else None,
-            authorization=case.authorizations.all()[0] if case else None,
             subjective=f"Client reports {rng.choice(['tightness', 'aching', 'stiffness', 'sharp pain'])} in the "
             f"{rng.choice(['neck', 'low back', 'shoulders', 'upper back'])}, {rng.randrange(3, 8)}/10, worse with {rng.choice(['sitting', 'driving', 'lifting', 'computer work'])}.",
             objective=f"Hypertonicity and trigger points palpated in {rng.choice(['upper trapezius', 'levator scapulae', 'quadratus lumborum', 'rhomboids', 'paraspinals'])}; "
@@ -402,13 +424,17 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
         visit.billing_path = visit.default_billing_path(
             credentialed=payer is None or (provider.pk, payer.pk) in in_network
         ).value
+        # GP when a payer billed for the visit (its secondary too) requires it.
+        gp = (payer is not None and payer.gp_required) or (
+            case is None and any(c.payer.gp_required for c in client.coverages.all())
+        )
         pattern = rng.choice(SERVICE_PATTERNS)
         priced = price_lines(
             [
                 LineInput(
                     code,
                     minutes,
-                    ("GP",) if payer and payer.gp_required else (),
+                    ("GP",) if gp else (),
                     (1,),
                 )
                 for code, minutes in pattern
@@ -425,6 +451,16 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
 
 def _flush(batch: list[tuple[Visit, list]], user: User) -> None:
     Visit.objects.bulk_create([visit for visit, _ in batch], batch_size=500)
+    # An injury visit is billed under its case's authorization (prefetched with the case).
+    link = Visit.authorizations.through
+    link.objects.bulk_create(
+        [
+            link(visit_id=visit.pk, authorization_id=visit.case.authorizations.all()[0].pk)
+            for visit, _ in batch
+            if visit.case_id
+        ],
+        batch_size=1000,
+    )
     ServiceLine.objects.bulk_create(
         [record for visit, priced in batch for record in service_lines(visit, priced, user=user)],
         batch_size=1000,

@@ -52,12 +52,13 @@ class Job(PracticeScoped):
 
     @property
     def percent(self) -> int | None:
-        """How far it got, 0–100; None while the amount of work is not known."""
+        """How far it got, 0–100 (100 only once done: the last step may still be running);
+        None while the amount of work is not known."""
         if self.state == JobState.DONE:
             return 100
         if not self.total:
             return None
-        return min(100, int(100 * self.done / self.total))
+        return min(99, int(100 * self.done / self.total))
 
     @property
     def finished(self) -> bool:

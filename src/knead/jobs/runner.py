@@ -165,7 +165,9 @@ def execute(job_id: int, token: str) -> str:
     except Exception as error:
         # The log names the kind of error only: its text could carry PHI.
         log.error("Job %s (%s) failed: %s", job.pk, job.kind, type(error).__name__)
-        _end_failed(job, kind, f"It stopped on an unexpected error: {type(error).__name__}: {error}")
+        _end_failed(
+            job, kind, f"It stopped on an unexpected error: {type(error).__name__}: {error}"
+        )
         return "failed"
     finally:
         if session is not None:

@@ -178,7 +178,9 @@ def reap(*, exclude_worker: str = "", now: dt.datetime | None = None) -> list[in
                     note="Its worker stopped; queued to run again.",
                 ):
                     continue
-                _fail_task(job.task_id, f"Worker {job.worker_id} stopped while running job {job.pk}.")
+                _fail_task(
+                    job.task_id, f"Worker {job.worker_id} stopped while running job {job.pk}."
+                )
                 job.token, job.state = token, JobState.QUEUED
                 _dispatch(job)
         log.warning("Job %s (%s): worker %s stopped; reaped", job.pk, job.kind, job.worker_id)

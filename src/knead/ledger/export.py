@@ -3,10 +3,9 @@ responsibility sum to what it owes."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from knead.csv_export import csv_text
 from knead.ledger.models import Entry
 
 COLUMNS = (
@@ -31,8 +30,9 @@ def _line(entry: Entry) -> str:
     return f"{line.code}{':' + mods if mods else ''} {day.isoformat()}"
 
 
-def export_rows(practice: Any) -> list[list[str]]:
-    """The practice's entries in the order they were made, as CSV rows (COLUMNS)."""
+def export_rows(practice: Any) -> list[list[object]]:
+    """The practice's entries in the order they were made, as CSV rows (COLUMNS); the amount
+    is a Decimal, so the CSV writes it as a number."""
     entries = (
         Entry.objects.filter(practice=practice)
         .select_related("claim", "claim_line", "service_line", "visit")
@@ -47,7 +47,7 @@ def export_rows(practice: Any) -> list[list[str]]:
             _line(e),
             e.responsibility,
             e.kind,
-            f"{e.amount:.2f}",
+            e.amount,
             e.source,
         ]
         for e in entries.iterator(chunk_size=5000)
@@ -55,8 +55,5 @@ def export_rows(practice: Any) -> list[list[str]]:
 
 
 def export_csv(practice: Any) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(export_rows(practice))
-    return out.getvalue()
+    """The export as CSV, through the formula-safe writer every Knead CSV uses."""
+    return csv_text(COLUMNS, export_rows(practice))

@@ -167,3 +167,46 @@ class Entry(models.Model):
         if self.created_by_id:
             return f"user {self.created_by_id}"
         return "system"
+
+
+class Statement(PracticeScoped):
+    """A client statement as it was printed, kept so it reprints exactly.
+
+    It lists what changed on the client's account since the previous statement: the entries
+    posted up to ``period_end`` that the previous one did not print (``through_entry`` is the
+    last entry it covers, so an entry dated before a statement but entered after it goes on the
+    next). ``brought_forward`` is the previous statement's balance; ``balance`` adds this one's
+    lines to it. ``content`` holds every printed word and figure (practice, client, lines,
+    aging, due date, message) as JSON.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="statements")
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="The statement date.")
+    through_entry = models.PositiveBigIntegerField(
+        default=0, help_text="The last ledger entry this statement covers (by id)."
+    )
+    brought_forward = models.DecimalField(max_digits=12, decimal_places=2)
+    balance = models.DecimalField(max_digits=12, decimal_places=2)
+    due_on = models.DateField(null=True, blank=True)
+    content = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "period_end"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="one_statement_per_client_and_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.number} of {self.period_end}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:statement", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"S{self.pk:07d}"

@@ -15,6 +15,7 @@ creates ledger entries.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from knead.billing.ledger import EntryKind
 from knead.billing.paths import BillingPath
 from knead.bulk import insert_rows
 from knead.claims.models import Claim, ClaimLine
-from knead.ledger.models import Entry, Payment, PaymentKind
+from knead.ledger.models import Entry, Payment, PaymentKind, PaymentMethod
 from knead.visits.models import ServiceLine, Visit
 
 K = EntryKind
@@ -40,7 +41,13 @@ _CHUNK = 900
 
 
 class LedgerRefused(ValueError):
-    """A money action that cannot be done; the message says why in plain words."""
+    """A money action that cannot be done; the message says why in plain words, and ``field``
+    names the input it is about ("amount", "received_on", "method", "reference", "reason"),
+    when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _group() -> str:
@@ -100,6 +107,7 @@ def charge_visit(visit: Visit, *, user: Any) -> list[Entry]:
             )
         elif line.replaced_at is not None and charged is not None:
             made.append(reverse(charged, user=user, memo="Service corrected"))
+            made += _release_payments(line, user=user)
     if payer_id is None and made:
         apply_credit(visit.client, user=user, visits=[visit.pk])
     return made
@@ -152,6 +160,34 @@ def charge_signed_visits(practice: Any, *, user: Any) -> int:
         )
     insert_rows(Entry, _COLUMNS, rows)
     return len(rows)
+
+
+def _release_payments(line: ServiceLine, *, user: Any) -> list[Entry]:
+    """A corrected (replaced) line no longer owes anything, so the client money applied to it
+    goes back on account (``apply_credit`` then applies it to the new lines): each applied
+    payment entry is reversed and entered again as credit on account."""
+    made: list[Entry] = []
+    applied = Entry.objects.filter(
+        service_line=line,
+        payer__isnull=True,
+        kind=K.CLIENT_PAYMENT,
+        payment__isnull=False,
+        reversed_by__isnull=True,
+    ).select_related("payment")
+    for entry in applied:
+        made.append(reverse(entry, user=user, memo="Service corrected"))
+        made.append(
+            _client_money(
+                entry.payment,
+                entry.amount,
+                line=None,
+                visit=None,
+                user=user,
+                memo="Credit on account",
+                day=timezone.localdate(),
+            )
+        )
+    return made
 
 
 def reverse(entry: Entry, *, user: Any, memo: str, day: dt.date | None = None) -> Entry:
@@ -672,13 +708,14 @@ def record_payment(
     visits, oldest first (only ``visits`` when given). What no visit takes is credit on
     account, applied to later visits by ``apply_credit``."""
     if amount <= 0:
-        raise LedgerRefused("Enter the amount received, more than $0.00.")
-    if amount != amount.quantize(core.CENT):
-        raise LedgerRefused("Enter the amount in dollars and cents, e.g. 165.00.")
-    if received_on > timezone.localdate():
-        raise LedgerRefused("A payment cannot be dated in the future.")
+        raise LedgerRefused("Enter the amount received, more than $0.00.", field="amount")
+    _check_money(amount, received_on, method, reference, what="A payment")
     if kind == PaymentKind.REFUND:
         raise LedgerRefused("Use a refund for money given back.")
+    if kind not in PaymentKind.values:
+        raise LedgerRefused(
+            "Choose what the money is: a payment, a prepayment or a package.", field="kind"
+        )
     # One receipt at a time per client, so two desks cannot apply the same open amount twice.
     type(client).objects.select_for_update().filter(pk=client.pk).first()
     payment = Payment.objects.create(
@@ -704,6 +741,36 @@ def record_payment(
     return payment
 
 
+_CARD_DIGITS = re.compile(r"\d{4}")
+
+
+def _check_money(
+    amount: Decimal, day: dt.date, method: str, reference: str, *, what: str
+) -> None:
+    """The checks every receipt passes: cents, not in the future, a known method, and for a
+    card only its last four digits (a card number is never stored)."""
+    if amount != amount.quantize(core.CENT):
+        raise LedgerRefused("Enter the amount in dollars and cents, e.g. 165.00.", field="amount")
+    today = timezone.localdate()
+    if day > today:
+        raise LedgerRefused(
+            f"{what} cannot be dated in the future (today is {today:%m/%d/%Y}).",
+            field="received_on",
+        )
+    if method not in PaymentMethod.values:
+        raise LedgerRefused(
+            "Choose how the money was paid: card, cash, check, HSA/FSA or other.", field="method"
+        )
+    digits = reference.strip()
+    if method in (PaymentMethod.CARD, PaymentMethod.HSA_FSA) and digits:
+        if not _CARD_DIGITS.fullmatch(digits):
+            raise LedgerRefused(
+                "For a card, enter only the last four digits of the card number (e.g. 4242), "
+                "never the whole number.",
+                field="reference",
+            )
+
+
 def _client_money(
     payment: Payment,
     amount: Decimal,
@@ -713,6 +780,7 @@ def _client_money(
     user: Any,
     memo: str = "",
     kind: EntryKind = K.CLIENT_PAYMENT,
+    day: dt.date | None = None,
 ) -> Entry:
     return Entry.objects.create(
         practice_id=payment.practice_id,
@@ -722,7 +790,7 @@ def _client_money(
         service_line_id=line,
         kind=kind,
         amount=amount,
-        posted_on=payment.received_on,
+        posted_on=day or payment.received_on,
         payment=payment,
         memo=memo or f"{payment.get_method_display()} {payment.reference}".strip(),
         created_by=user,
@@ -732,9 +800,13 @@ def _client_money(
 @transaction.atomic
 def apply_credit(client: Any, *, user: Any, visits: Sequence[int] | None = None) -> Decimal:
     """Apply the client's credit on account (unapplied payments) to open visits, oldest first:
-    each unapplied entry is reversed and re-entered on the visits it now pays. Returns the
-    amount applied."""
+    each unapplied entry is reversed and re-entered on the visits it now pays. Never more is
+    applied than is on account (unapplied payments less what was refunded of them), so a
+    refunded credit never pays a visit. Returns the amount applied."""
     type(client).objects.select_for_update().filter(pk=client.pk).first()
+    available = on_account(client)
+    if available <= 0:
+        return ZERO
     unapplied = list(
         Entry.objects.filter(
             client=client,
@@ -747,23 +819,45 @@ def apply_credit(client: Any, *, user: Any, visits: Sequence[int] | None = None)
     total = ZERO
     open_lines = open_client_lines(client.pk, visits)
     for entry in unapplied:
-        if not open_lines:
+        if not open_lines or available <= 0:
             break
-        applied, left = core.allocate(
-            -entry.amount, [((line, visit), owed) for line, visit, owed in open_lines]
+        applied, _unused = core.allocate(
+            min(-entry.amount, available),
+            [((line, visit), owed) for line, visit, owed in open_lines],
         )
         if not applied:
             continue
         reverse(entry, user=user, memo="Applied to visits", day=timezone.localdate())
+        used = ZERO
         for (line, visit), value in applied:
-            _client_money(entry.payment, -value, line=line, visit=visit, user=user)
-            total += value
+            _client_money(
+                entry.payment, -value, line=line, visit=visit, user=user, day=timezone.localdate()
+            )
+            used += value
+        total += used
+        available -= used
+        left = -entry.amount - used
         if left:
             _client_money(
-                entry.payment, -left, line=None, visit=None, user=user, memo="Credit on account"
+                entry.payment,
+                -left,
+                line=None,
+                visit=None,
+                user=user,
+                memo="Credit on account",
+                day=timezone.localdate(),
             )
         open_lines = open_client_lines(client.pk, visits)
     return total
+
+
+def on_account(client: Any) -> Decimal:
+    """The client's money not applied to any visit: unapplied payments less refunds."""
+    return -_sum(
+        Entry.objects.filter(
+            client=client, payer__isnull=True, payment__isnull=False, service_line__isnull=True
+        )
+    )
 
 
 @transaction.atomic
@@ -779,15 +873,23 @@ def refund(
     """Give a client back money from their credit on account; the reason is required. A
     refund larger than the credit is refused: a refund is never a new charge."""
     if not reason.strip():
-        raise LedgerRefused("Say why the money is refunded.")
+        raise LedgerRefused("Say why the money is refunded.", field="reason")
     if amount <= 0:
-        raise LedgerRefused("Enter the amount refunded, more than $0.00.")
+        raise LedgerRefused("Enter the amount refunded, more than $0.00.", field="amount")
+    _check_money(amount, received_on, method, "", what="A refund")
     type(client).objects.select_for_update().filter(pk=client.pk).first()
     credit = -_sum(Entry.objects.filter(client=client, payer__isnull=True))
+    if credit <= 0:
+        owes = f"they owe ${-credit:.2f}" if credit else "their balance is $0.00"
+        raise LedgerRefused(
+            f"There is nothing to refund: the client has no credit on account ({owes}).",
+            field="amount",
+        )
     if amount > credit:
         raise LedgerRefused(
             f"The client has ${max(credit, ZERO):.2f} of credit on account; "
-            f"a refund of ${amount:.2f} would bill them."
+            f"a refund of ${amount:.2f} would bill them.",
+            field="amount",
         )
     payment = Payment.objects.create(
         practice_id=client.practice_id,

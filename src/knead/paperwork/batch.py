@@ -1,8 +1,9 @@
 """Monthly superbill batches: one superbill packet per client seen in the month, in one ZIP.
 
-A job record carries the progress (the page polls it with htmx) and, at the end, the ZIP. The
-work runs in a background thread; with ``settings.KNEAD_PAPERWORK_INLINE`` (the tests) it runs
-before the request returns, so results are deterministic.
+A ``BatchJob`` record carries the progress (the page polls it with htmx) and, at the end, the
+ZIP. The work is a job of the job runner ("superbill_batch", in ``paperwork.jobs``), run by a
+``knead worker``; a worker that dies midway leaves it to another, which makes the month again
+from the start (``run_batch`` starts from zero and writes the ZIP at the end).
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ import datetime as dt
 import io
 import logging
 import re
-import threading
 import zipfile
+from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
+from knead.billing.paths import BillingPath
 from knead.paperwork.models import BatchJob, JobStatus
 from knead.paperwork.services import (
     check_superbill,
     payments_for,
+    superbill_groups,
     superbill_packet,
     visits_for_paperwork,
 )
@@ -39,22 +41,16 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def start_batch(practice: Any, month: dt.date, *, user: Any, issued_on: dt.date) -> BatchJob:
-    """Create the job for a month and start it (in the background unless configured inline)."""
-    job = BatchJob(practice=practice, month=month.replace(day=1))
-    job.stamp(user)
-    job.save()
-    if getattr(settings, "KNEAD_PAPERWORK_INLINE", False):
-        run_batch(job.pk, issued_on)
-    else:
-        threading.Thread(target=_run_in_thread, args=(job.pk, issued_on), daemon=True).start()
+    """Create the batch for a month and queue the job that makes it."""
+    from knead.jobs.services import enqueue
+
+    with transaction.atomic():
+        job = BatchJob(practice=practice, month=month.replace(day=1))
+        job.stamp(user)
+        job.save()
+        enqueue("superbill_batch", practice, user, batch=job.pk, issued_on=issued_on.isoformat())
+    job.refresh_from_db()
     return job
-
-
-def _run_in_thread(job_id: int, issued_on: dt.date) -> None:
-    try:
-        run_batch(job_id, issued_on)
-    finally:
-        connection.close()
 
 
 def _file_name(visits: list[Visit], number: str) -> str:
@@ -63,27 +59,52 @@ def _file_name(visits: list[Visit], number: str) -> str:
     return f"superbill-{name}-{number}.pdf"
 
 
-def run_batch(job_id: int, issued_on: dt.date) -> None:
-    """Issue every client's superbill packet for the job's month; blocked ones are listed with
-    their reasons in the job and in BLOCKED.txt inside the ZIP. Payments: paid in full, by card."""
+def run_batch(
+    job_id: int, issued_on: dt.date, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Issue every client's superbill packet for the job's month, from the start (a run after
+    a crash counts nothing twice); blocked ones are listed with their reasons in the job and in
+    BLOCKED.txt inside the ZIP. ``progress(done, total)`` hears of each client done.
+
+    Only visits the client pays for (self-pay and superbill visits) get superbills: a visit
+    billed directly to a payer is on the practice's claim, and a superbill would invite the
+    client to claim it again. Each client gets one superbill per payer or case billed (a PIP
+    or workers' comp visit never shares the health plan's), and what each says was paid comes
+    from the ledger."""
     job = BatchJob.objects.select_related("practice").get(pk=job_id)
+    job.done = job.issued = 0
+    job.problems, job.error, job.result = [], "", None
     try:
         first, last = month_bounds(job.month)
         visits = list(
             visits_for_paperwork(
-                Visit.objects.for_practice(job.practice).filter(date__gte=first, date__lte=last)
+                Visit.objects.for_practice(job.practice)
+                .filter(date__gte=first, date__lte=last)
+                .exclude(billing_path=BillingPath.DIRECT)
             ).order_by("client_id", "date", "id")
         )
         # A solo practice bills under each therapist's own NPI: one superbill per NPI.
         per_provider = not job.practice.npi
         groups = [
-            list(group)
+            list(payer_group.visits)
             for _, group in groupby(
                 visits, key=lambda v: (v.client_id, v.provider_id if per_provider else 0)
             )
+            for payer_group in superbill_groups(list(group))
         ]
         job.status, job.total, job.visits = JobStatus.RUNNING, len(groups), len(visits)
-        job.save(update_fields=["status", "total", "visits", "updated"])
+        job.save(
+            update_fields=[
+                "status",
+                "total",
+                "visits",
+                "done",
+                "issued",
+                "problems",
+                "error",
+                "updated",
+            ]
+        )
         buffer = io.BytesIO()
         problems: list[dict[str, Any]] = []
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -104,13 +125,20 @@ def run_batch(job_id: int, issued_on: dt.date) -> None:
                 job.done += 1
                 job.problems = problems
                 job.save(update_fields=["done", "issued", "problems", "updated"])
+                if progress:
+                    progress(job.done, job.total)
             if problems:
                 archive.writestr("BLOCKED.txt", _blocked_text(problems))
         job.result = buffer.getvalue()
         job.status = JobStatus.DONE
-    except Exception as error:  # the job records the failure for the user
-        log.exception("Superbill batch %s failed", job_id)
+    except Exception as error:
+        # The batch records the failure for the user, the job runner for the Jobs page; the
+        # log names the kind of error only (its text could carry PHI).
+        log.error("Superbill batch %s failed: %s", job_id, type(error).__name__)
         job.status, job.error = JobStatus.FAILED, f"{type(error).__name__}: {error}"[:300]
+        job.finished_at = timezone.now()
+        job.save()
+        raise
     job.finished_at = timezone.now()
     job.save()
 

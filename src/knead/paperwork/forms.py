@@ -1,4 +1,4 @@
-"""Paperwork forms: superbill payment and dates, CMS-1500 mode, printer offsets, the LMN draft,
+"""Paperwork forms: a superbill's dates, CMS-1500 mode, printer offsets, the LMN draft,
 the insurer call's answers and the month of a batch."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from typing import Any
 
 from django import forms
 
-from knead.billing.claim import PaymentMethod
 from knead.billing.forms.render import FormMode
 from knead.clients.models import Tristate
 from knead.forms import PracticeForm
@@ -17,49 +16,10 @@ from knead.paperwork.models import PrintSettings
 from knead.paperwork.services import CallAnswers, NecessityDraft
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_METHODS = [
-    (PaymentMethod.CARD.value, "Card"),
-    (PaymentMethod.CASH.value, "Cash"),
-    (PaymentMethod.CHECK.value, "Check"),
-    (PaymentMethod.OTHER.value, "Other"),
-]
 _ANSWER = [("", "Not asked / no change"), *Tristate.choices]
 
 
-class PaymentForm(forms.Form):
-    """What the client paid: in full at each visit (default) or a total amount."""
-
-    paid = forms.ChoiceField(
-        label="Client paid",
-        choices=[("full", "In full at the visit"), ("amount", "This amount"), ("none", "Nothing")],
-        initial="full",
-        required=False,
-    )
-    amount = forms.DecimalField(
-        label="Amount paid ($)", required=False, min_value=Decimal("0"), decimal_places=2
-    )
-    method = forms.ChoiceField(
-        label="Paid by", choices=_METHODS, initial=PaymentMethod.CARD.value, required=False
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("paid") == "amount" and data.get("amount") is None:
-            self.add_error("amount", "Give the amount the client paid.")
-        return data
-
-    def total_paid(self) -> Decimal | None:
-        """None: paid in full at each visit."""
-        paid = self.cleaned_data["paid"]
-        if paid in ("full", ""):
-            return None
-        return Decimal("0.00") if paid == "none" else self.cleaned_data["amount"]
-
-    def payment_method(self) -> PaymentMethod:
-        return PaymentMethod(self.cleaned_data["method"] or PaymentMethod.CARD)
-
-
-class RangeForm(PaymentForm):
+class RangeForm(forms.Form):
     start = forms.DateField(label="From", widget=_DATE)
     end = forms.DateField(label="To", widget=_DATE)
     signed_only = forms.BooleanField(
@@ -67,8 +27,6 @@ class RangeForm(PaymentForm):
         required=False,
         help_text="They can go on a later superbill once signed.",
     )
-
-    field_order = ["start", "end", "signed_only", "paid", "amount", "method"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -3,18 +3,13 @@ monthly superbill batch jobs with their progress and result."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 
 from knead.practice.scoping import PracticeScoped
 
-# A running job saves its progress after every superbill; silence this long means it died
-# (e.g. the server restarted under it).
-STALL_AFTER = dt.timedelta(minutes=10)
 _OFFSET = [MinValueValidator(Decimal("-25")), MaxValueValidator(Decimal("25"))]
 
 
@@ -89,9 +84,4 @@ class BatchJob(PracticeScoped):
 
     @property
     def finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED) or self.stalled
-
-    @property
-    def stalled(self) -> bool:
-        running = self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-        return running and self.updated is not None and timezone.now() - self.updated > STALL_AFTER
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

@@ -2,8 +2,9 @@
 
 Each function takes database records, builds the core's claims and notes (through
 ``knead.visits.to_claim``) and returns PDF bytes or the facts a page shows. What the client paid
-for a superbill is a parameter (``Payment`` per visit): it comes from the superbill form today and
-can come from the client ledger later.
+for a superbill comes from the ledger (``payments_for``: the payments applied to each visit, less
+refunds), never typed or assumed. A superbill covers the visits of one payer or injury case
+(``superbill_groups``).
 """
 
 from __future__ import annotations
@@ -45,15 +46,16 @@ from knead.billing.forms.render import FormMode, PrintOffset, render_claims
 from knead.billing.paths import BillingPath
 from knead.billing.scrub import Finding, Severity
 from knead.clients.models import Client, Coverage, Tristate, VerificationCall
+from knead.ledger.accounts import paid_by_visit
 from knead.ledger.selectors import client_paid
 from knead.paperwork.models import PrintSettings
 from knead.practice.rules import rules_for_practice
 from knead.practice.services import save_record
 from knead.visits.models import Visit
+from knead.visits.selectors import coverage_usage
 from knead.visits.to_claim import claim_for_visit, claim_id_for_visit, with_claim_facts
 
 ZERO = Decimal("0.00")
-DEFAULT_METHOD = PaymentMethod.CARD
 
 
 class PaperworkError(ValueError):
@@ -66,12 +68,14 @@ class PaperworkError(ValueError):
 def visits_for_paperwork(visits: QuerySet[Visit]) -> QuerySet[Visit]:
     """The related records every document reads, fetched with the visits."""
     return (
-        with_claim_facts(visits).select_related("signed_by").prefetch_related("amendments__author")
+        with_claim_facts(visits)
+        .select_related("signed_by")
+        .prefetch_related("amendments__author", "corrections__author")
     )
 
 
 def visit_charge(visit: Visit) -> Decimal:
-    return sum((line.charge for line in visit.lines.all()), ZERO)
+    return sum((line.charge for line in visit.active_lines), ZERO)
 
 
 # ---------------------------------------------------------------------------- superbill
@@ -79,31 +83,93 @@ def visit_charge(visit: Visit) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Payment:
-    """What the client paid for one visit, and how."""
+    """What the client paid for one visit, by method (largest first); ``method`` is the one
+    that paid most (the claim's box 29 names one)."""
 
     amount: Decimal
-    method: PaymentMethod | None
+    by_method: tuple[tuple[PaymentMethod, Decimal], ...] = ()
+
+    @property
+    def method(self) -> PaymentMethod | None:
+        return self.by_method[0][0] if self.by_method else None
+
+    @property
+    def words(self) -> str:
+        """How it was paid, e.g. "card $100.00, cash $65.00"."""
+        return ", ".join(f"{METHOD_WORDS[m]} ${a:,.2f}" for m, a in self.by_method)
 
 
-def payments_for(
-    visits: Sequence[Visit],
-    *,
-    total_paid: Decimal | None = None,
-    method: PaymentMethod | None = DEFAULT_METHOD,
-) -> dict[int, Payment]:
-    """Each visit's payment. ``total_paid`` None means paid in full at each visit; an amount is
-    applied to the visits in date order, each visit taking at most its own charge."""
-    payments = {}
-    left = total_paid
+METHOD_WORDS = {
+    PaymentMethod.CARD: "card",
+    PaymentMethod.CASH: "cash",
+    PaymentMethod.CHECK: "check",
+    PaymentMethod.HSA_FSA: "HSA/FSA card",
+    PaymentMethod.OTHER: "other",
+}
+
+
+def payments_for(visits: Sequence[Visit]) -> dict[int, Payment]:
+    """What the client paid toward each visit, from the ledger: the payments applied to it,
+    less refunds of them (``ledger.accounts.paid_by_visit``)."""
+    paid = paid_by_visit(visits)
+    return {
+        pk: Payment(
+            found.amount, tuple((PaymentMethod(m), a) for m, a in found.by_method)
+        )
+        for pk, found in paid.items()
+    }
+
+
+def paid_by(payments: Iterable[Payment]) -> tuple[tuple[PaymentMethod, Decimal], ...]:
+    """The amounts paid by each method over several visits, largest first."""
+    totals: dict[PaymentMethod, Decimal] = {}
+    for payment in payments:
+        for method, amount in payment.by_method:
+            totals[method] = totals.get(method, ZERO) + amount
+    return tuple(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class SuperbillGroup:
+    """Visits billed to one payer or case (or to nobody): one superbill's worth. ``key`` names
+    it in a URL (``case-7``, ``coverage-3``, ``self``)."""
+
+    key: str
+    label: str
+    visits: tuple[Visit, ...]
+
+
+def billed_to_key(visit: Visit) -> str:
+    """The payer or case a visit is billed to, as in ``to_claim``: the injury case's carrier
+    first, else the coverage, else nobody."""
+    if visit.case_id and visit.case.payer_id:
+        return f"case-{visit.case_id}"
+    if visit.coverage_id:
+        return f"coverage-{visit.coverage_id}"
+    return "self"
+
+
+def _group_label(visit: Visit) -> str:
+    if visit.case_id and visit.case.payer_id:
+        case = visit.case
+        claim = f", claim {case.claim_number}" if case.claim_number else ""
+        accident = f", accident {case.accident_date:%m/%d/%Y}" if case.accident_date else ""
+        return f"{case.get_kind_display()}: {case.payer.name}{claim}{accident}"
+    if visit.coverage_id:
+        return f"{visit.coverage.payer.name} (member {visit.coverage.member_id})"
+    return "No insurance"
+
+
+def superbill_groups(visits: Sequence[Visit]) -> list[SuperbillGroup]:
+    """The visits split by the payer or case they are billed to, in order of first visit: a
+    PIP or workers' comp visit never shares a superbill with the client's health plan."""
+    groups: dict[str, list[Visit]] = {}
+    labels: dict[str, str] = {}
     for visit in sorted(visits, key=lambda v: (v.date, v.pk)):
-        charge = visit_charge(visit)
-        if left is None:
-            paid = charge
-        else:
-            paid = min(charge, left)
-            left -= paid
-        payments[visit.pk] = Payment(paid, method if paid else None)
-    return payments
+        key = billed_to_key(visit)
+        groups.setdefault(key, []).append(visit)
+        labels.setdefault(key, _group_label(visit))
+    return [SuperbillGroup(key, labels[key], tuple(found)) for key, found in groups.items()]
 
 
 def superbill_claim(visit: Visit, payment: Payment) -> Claim:
@@ -151,11 +217,15 @@ class SuperbillCheck:
 
 
 def superbill_number(visits: Sequence[Visit]) -> str:
-    """One visit: its claim id. A range: the client and the first and last dates."""
+    """One visit: its claim id. A range: the client and the first and last dates, and the
+    injury case for a case's own superbill (so it never shares a number with the health
+    plan's for the same dates)."""
     if len(visits) == 1:
         return claim_id_for_visit(visits[0])
     dates = sorted(v.date for v in visits)
-    return f"C{visits[0].client_id}-{dates[0]:%Y%m%d}-{dates[-1]:%Y%m%d}"
+    key = billed_to_key(visits[0])
+    case = f"-K{visits[0].case_id}" if key.startswith("case-") else ""
+    return f"C{visits[0].client_id}-{dates[0]:%Y%m%d}-{dates[-1]:%Y%m%d}{case}"
 
 
 def check_superbill(
@@ -164,6 +234,13 @@ def check_superbill(
     """Build the superbill for these visits (one client) and run the superbill scrub on it."""
     if not visits:
         raise PaperworkError("There is no visit in this date range.")
+    groups = superbill_groups(visits)
+    if len(groups) > 1:
+        raise PaperworkError(
+            f"These visits are billed to {len(groups)} different payers or cases "
+            f"({'; '.join(g.label for g in groups)}): one superbill covers one of them, so "
+            "issue a superbill for each."
+        )
     claims = tuple(superbill_claim(v, payments[v.pk]) for v in visits)
     if len({claim.billing_provider.npi for claim in claims}) > 1:
         raise PaperworkError(
@@ -171,7 +248,12 @@ def check_superbill(
             "group NPI), and one superbill has one billing provider: narrow the range, or issue "
             "each visit's superbill from its own paperwork page."
         )
-    superbill = Superbill(claims, issued_on=issued_on, number=superbill_number(visits))
+    superbill = Superbill(
+        claims,
+        issued_on=issued_on,
+        number=superbill_number(visits),
+        paid_by=paid_by(payments[v.pk] for v in visits),
+    )
     by_claim = {claim.id: visit for claim, visit in zip(claims, visits, strict=True)}
     rules = rules_for_practice(visits[0].practice)
     problems = tuple(
@@ -209,9 +291,14 @@ def fix_link(visit: Visit, finding: Finding) -> tuple[str, str]:
         return reverse("clients:coverage_edit", args=[visit.coverage_id]), "Edit the coverage"
     if rule.startswith("PATIENT") or rule.startswith("CLIENT"):
         return reverse("clients:edit", args=[visit.client_id]), "Edit the client"
+    if rule.startswith("AUTH_"):
+        url = reverse("clients:detail", args=[visit.client_id]) + "#authorizations"
+        return url, "See the client's authorizations"
+    if rule.startswith("REFERRAL") and visit.referral_id:
+        return reverse("clients:referral_edit", args=[visit.referral_id]), "Edit the referral"
     if visit.is_signed:
-        # A signed note is locked: corrections go in an amendment on the visit page.
-        return reverse("visits:detail", args=[visit.pk]) + "#amendments", "Amend the visit"
+        # A signed note is locked: a wrong date, code, minutes or diagnosis is corrected.
+        return reverse("visits:correct", args=[visit.pk]), "Correct the visit"
     return reverse("visits:edit", args=[visit.pk]), "Edit the visit"
 
 
@@ -227,7 +314,7 @@ def signed_note(visit: Visit) -> SignedNote:
     if not visit.is_signed:
         raise PaperworkError("The note is not signed yet: sign it on the visit page first.")
     provider, client = visit.provider, visit.client
-    lines = list(visit.lines.all())
+    lines = visit.active_lines
     return SignedNote(
         visit_date=visit.date,
         provider_name=f"{provider.first_name} {provider.last_name}",
@@ -255,6 +342,10 @@ def signed_note(visit: Visit) -> SignedNote:
                 text=a.text,
             )
             for a in visit.amendments.all()
+        ),
+        corrections=tuple(
+            c.as_core(_person(c.author), timezone.localtime(c.created).replace(tzinfo=None))
+            for c in visit.corrections.all()
         ),
     )
 
@@ -286,11 +377,11 @@ def billed_directly(visit: Visit) -> bool:
     return visit.billing_path == BillingPath.DIRECT.value
 
 
-def cms1500_pdf(visits: Iterable[Visit], *, mode: FormMode, signed_on: dt.date) -> bytes:
-    """One CMS-1500 per visit for the client to file: they sign boxes 12 and 13 themselves,
-    Box 27 says NO (the practice accepts no assignment) and Box 29 is what the client paid
-    toward that visit, from the ledger. Refused for a visit billed directly: its CMS-1500
-    prints from its claim record, with the claim ID the payer's 835 sends back."""
+def client_filed_claims(visits: Iterable[Visit]) -> list[Claim]:
+    """The claims of visits the client files themselves, in the order given: billing mode
+    SUPERBILL (boxes 12 and 13 left to the client, Box 27 NO), each with what the client paid
+    toward that visit in the ledger (Box 29). Refused for a visit billed directly: its
+    CMS-1500 prints from its claim record, with the claim ID the payer's 835 sends back."""
     visits = list(visits)
     if not visits:
         raise PaperworkError("There is no visit to put on a CMS-1500.")
@@ -300,14 +391,20 @@ def cms1500_pdf(visits: Iterable[Visit], *, mode: FormMode, signed_on: dt.date) 
         one = len(direct) == 1
         raise PaperworkError(
             f"the visit{'' if one else 's'} of {dates} {'is' if one else 'are'} billed directly "
-            f"to the payer: {'its CMS-1500 prints' if one else 'their CMS-1500s print'} from "
+            f"to the payer, so {'its CMS-1500 prints' if one else 'their CMS-1500s print'} from "
             f"{'its claim' if one else 'their claims'} (Billing → Claims), with the claim ID "
             "the payer sends back."
         )
-    claims = [
+    return [
         claim_for_visit(v, billing_mode=BillingMode.SUPERBILL, amount_paid=client_paid([v]))
         for v in visits
     ]
+
+
+def cms1500_pdf(visits: Iterable[Visit], *, mode: FormMode, signed_on: dt.date) -> bytes:
+    """One CMS-1500 per visit for the client to file (``client_filed_claims``)."""
+    visits = list(visits)
+    claims = client_filed_claims(visits)
     return claims_cms1500_pdf(claims, visits[0].practice, mode=mode, signed_on=signed_on)
 
 
@@ -344,15 +441,6 @@ def kit_visit(coverage: Coverage) -> Visit:
     return visit
 
 
-def benefit_year_start(coverage: Coverage, today: dt.date) -> dt.date:
-    start = coverage.benefit_year_start or dt.date(today.year, 1, 1)
-    while start > today:
-        start = start.replace(year=start.year - 1)
-    while start.replace(year=start.year + 1) <= today:
-        start = start.replace(year=start.year + 1)
-    return start
-
-
 def kit_benefits(coverage: Coverage, claim: Claim) -> Benefits:
     """The coverage's benefit fields as the estimator reads them."""
     status = claim.coverage.provider_status if claim.coverage else None
@@ -369,11 +457,9 @@ def kit_benefits(coverage: Coverage, claim: Claim) -> Benefits:
 
 
 def kit_history(coverage: Coverage, today: dt.date) -> BenefitHistory:
-    used = (
-        Visit.objects.for_practice(coverage.practice)
-        .filter(coverage=coverage, date__gte=benefit_year_start(coverage, today), date__lte=today)
-        .count()
-    )
+    """The deductible met and the visits used in the benefit year containing ``today``,
+    counted as everywhere else (``knead.visits.selectors.coverage_usage``)."""
+    used = coverage_usage(coverage, on=today).used
     return BenefitHistory(deductible_met=coverage.deductible_met, visits_used=used)
 
 

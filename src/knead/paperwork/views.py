@@ -28,7 +28,6 @@ from knead.paperwork.forms import (
     Cms1500Form,
     MonthForm,
     NecessityForm,
-    PaymentForm,
     PrintSettingsForm,
     RangeForm,
 )
@@ -87,8 +86,8 @@ def _blocked(request: HttpRequest, check: services.SuperbillCheck, back: str) ->
 @requires("paperwork.print")
 def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk)
-    payment_form = PaymentForm(initial={"paid": "full"})
-    check, refusal = _check([visit], services.payments_for([visit]))
+    payments = services.payments_for([visit])
+    check, refusal = _check([visit], payments)
     record(request, Action.VIEW, visit, detail="paperwork")
     return render(
         request,
@@ -97,7 +96,7 @@ def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
             "visit": visit,
             "check": check,
             "refusal": refusal,
-            "payment_form": payment_form,
+            "paid": payments[visit.pk],
             "cms_form": Cms1500Form(),
             "billed_directly": services.billed_directly(visit),
             "visit_claim": visit_claim(visit),
@@ -110,15 +109,7 @@ def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("paperwork.print")
 def visit_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk)
-    form = PaymentForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        messages.error(request, "Check the payment: " + " ".join(form.errors.get("amount", [])))
-        return redirect("paperwork:visit", pk=pk)
-    payments = (
-        services.payments_for([visit], total_paid=form.total_paid(), method=form.payment_method())
-        if request.GET and form.is_valid()
-        else services.payments_for([visit])
-    )
+    payments = services.payments_for([visit])
     try:
         check = services.check_superbill([visit], issued_on=_today(), payments=payments)
         data = services.superbill_packet(check)
@@ -213,18 +204,20 @@ def _default_range(client: Client) -> tuple[dt.date, dt.date]:
 def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
     start, end = _default_range(client)
-    form = RangeForm(request.GET or None, initial={"start": start, "end": end, "paid": "full"})
+    form = RangeForm(request.GET or None, initial={"start": start, "end": end})
     signed_only = False
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         signed_only = form.cleaned_data["signed_only"]
-        payments_args = {"total_paid": form.total_paid(), "method": form.payment_method()}
-    else:
-        payments_args = {}
     visits = services.client_visits(client, start, end, signed_only=signed_only)
-    check, refusal = (
-        _check(visits, services.payments_for(visits, **payments_args)) if visits else (None, "")
-    )
+    payments = services.payments_for(visits)
+    for visit in visits:
+        visit.paid = payments[visit.pk].amount
+    # One superbill per payer or case billed, each checked on its own.
+    groups = [
+        (group, *_check(list(group.visits), payments))
+        for group in services.superbill_groups(visits)
+    ]
     coverages = list(client.coverages.filter(deleted_at__isnull=True).select_related("payer"))
     latest = Visit.objects.for_practice(request.practice).filter(client=client).first()
     record(request, Action.VIEW, client, detail="paperwork")
@@ -237,8 +230,7 @@ def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
             "start": start,
             "end": end,
             "visits": visits,
-            "check": check,
-            "refusal": refusal,
+            "groups": groups,
             "coverages": coverages,
             "latest": latest,
             "cms_form": Cms1500Form(),
@@ -247,7 +239,8 @@ def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _range_visits(request: HttpRequest, client: Client) -> tuple[list[Visit], RangeForm]:
-    """The range's visits; none when the form is invalid (the client page shows its errors)."""
+    """The range's visits (only those billed to ``billed_to``, a payer or case key, when
+    given); none when the form is invalid (the client page shows its errors)."""
     form = RangeForm(request.GET)
     if not form.is_valid():
         return [], form
@@ -255,6 +248,9 @@ def _range_visits(request: HttpRequest, client: Client) -> tuple[list[Visit], Ra
     visits = services.client_visits(
         client, data["start"], data["end"], signed_only=data["signed_only"]
     )
+    billed_to = request.GET.get("billed_to")
+    if billed_to:
+        visits = [v for v in visits if services.billed_to_key(v) == billed_to]
     return visits, form
 
 
@@ -262,7 +258,7 @@ def _back_to_client(request: HttpRequest, client: Client, form: RangeForm) -> Ht
     if form.is_valid():
         messages.error(request, "There is no visit in this date range.")
     else:
-        messages.error(request, "Check the date range and the payment.")
+        messages.error(request, "Check the date range.")
     return redirect(f"{reverse('paperwork:client', args=[client.pk])}?{request.GET.urlencode()}")
 
 
@@ -273,9 +269,7 @@ def client_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     if not visits:
         return _back_to_client(request, client, form)
     back = f"{reverse('paperwork:client', args=[client.pk])}?{request.GET.urlencode()}"
-    payments = services.payments_for(
-        visits, total_paid=form.total_paid(), method=form.payment_method()
-    )
+    payments = services.payments_for(visits)
     try:
         check = services.check_superbill(visits, issued_on=_today(), payments=payments)
         data = services.superbill_packet(check)

@@ -1,5 +1,5 @@
-"""Remittances (835 files), every amount posted from them, the work queue, appeals and client
-payments."""
+"""Remittances (835 files), every amount posted from them, the work queue and appeals. Client
+payments are the ledger's (``knead.ledger.models.Payment``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.db import models
 from django.urls import reverse
 
 from knead.claims.models import Claim, ClaimLine
-from knead.clients.models import Client
 from knead.practice.scoping import PracticeScoped
 
 _ZERO = Decimal("0.00")
@@ -41,7 +40,8 @@ class Remittance(PracticeScoped):
     matched = models.PositiveIntegerField(default=0)
     unmatched = models.PositiveIntegerField(default=0)
     repeats = models.PositiveIntegerField(
-        default=0, help_text="Claim payments already posted from an earlier 835: queued, not posted."
+        default=0,
+        help_text="Claim payments already posted from an earlier 835: queued, not posted.",
     )
     status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.RUNNING)
     error = models.TextField(blank=True)
@@ -248,24 +248,3 @@ class Appeal(PracticeScoped):
 
     def get_absolute_url(self) -> str:
         return reverse("remittance:appeal", args=[self.pk])
-
-
-class PaymentMethod(models.TextChoices):
-    CASH = "cash", "Cash"
-    CHECK = "check", "Check"
-    CARD = "card", "Card"
-    OTHER = "other", "Other"
-
-
-class ClientPayment(PracticeScoped):
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payments")
-    received_on = models.DateField()
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    method = models.CharField(max_length=5, choices=PaymentMethod.choices)
-    reference = models.CharField(max_length=40, blank=True)
-
-    class Meta:
-        ordering = ["-received_on", "-id"]
-
-    def __str__(self) -> str:
-        return f"Payment {self.amount} on {self.received_on}"

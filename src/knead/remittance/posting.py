@@ -587,6 +587,9 @@ def _check_reversals(poster: _Poster) -> None:
         )
 
 
+_KINDS = tuple(PostingKind.values)  # read once: the enum property builds a new list per call
+
+
 def _sum(kind: str) -> Sum:
     return Sum(
         Case(
@@ -606,12 +609,12 @@ def line_totals(pks: list[int]) -> dict[tuple[int, int | None], dict[str, Any]]:
             Posting.objects.filter(claim_id__in=pks[start : start + _CHUNK])
             .values("claim_id", "line_id")
             .annotate(
-                first_segment=Min("segment"), **{kind: _sum(kind) for kind in PostingKind.values}
+                first_segment=Min("segment"), **{kind: _sum(kind) for kind in _KINDS}
             )
         )
         for row in rows:
             out[(row["claim_id"], row["line_id"])] = {
-                **{k: row[k] or ZERO for k in PostingKind.values},
+                **{k: row[k] or ZERO for k in _KINDS},
                 "segment": row["first_segment"],
             }
     return out
@@ -623,8 +626,8 @@ def totals_for(
     """Claim totals per kind from ``line_totals``."""
     out: dict[int, dict[str, Decimal]] = {}
     for (claim_pk, _line), figures in lines.items():
-        claim = out.setdefault(claim_pk, {k: ZERO for k in PostingKind.values})
-        for kind in PostingKind.values:
+        claim = out.setdefault(claim_pk, {k: ZERO for k in _KINDS})
+        for kind in _KINDS:
             claim[kind] += figures[kind]
     return out
 
@@ -699,7 +702,7 @@ def refresh_claims(
     for start in range(0, len(pks), _CHUNK):
         claims += list(Claim.objects.filter(pk__in=pks[start : start + _CHUNK]))
     for claim in claims:
-        t = totals.get(claim.pk) or {k: ZERO for k in PostingKind.values}
+        t = totals.get(claim.pk) or {k: ZERO for k in _KINDS}
         claim.paid = t[PostingKind.PAYMENT]
         claim.contractual = t[PostingKind.CONTRACTUAL]
         claim.denied = t[PostingKind.DENIAL]

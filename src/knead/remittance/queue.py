@@ -81,6 +81,11 @@ def _finish(item: WorkItem, resolution: str, note: str, user: Any) -> None:
 def _require_open(item: WorkItem) -> Claim:
     if item.status != WorkStatus.OPEN:
         raise BillingRefused("This item is already done.")
+    if item.kind == WorkKind.DUPLICATE:
+        raise BillingRefused(
+            "This payment was not posted (it repeats one already posted): there is nothing to "
+            "write off, bill or correct. Mark it done once it is settled with the payer."
+        )
     if item.claim is None:
         raise BillingRefused("This item is not matched to a claim.")
     return item.claim

@@ -24,9 +24,10 @@ from django.utils import timezone
 from knead.claims.models import Claim
 from knead.clients.models import Authorization, Coverage
 from knead.csv_export import csv_text
-from knead.remittance.models import ClientPayment, Posting, PostingKind
+from knead.ledger.models import Payment, PaymentKind
+from knead.remittance.models import Posting, PostingKind
 from knead.remittance.selectors import IN_AR, ZERO, cents
-from knead.visits.models import Visit
+from knead.visits.selectors import authorization_usages, coverage_usages
 
 BUCKETS = ("0–30", "31–60", "61–90", "91–120", "120+")
 _BUCKET_LIMITS = (30, 60, 90, 120)
@@ -131,8 +132,7 @@ def _bucket_sums(field: str, amount: str, as_of: dt.date) -> dict[str, Sum]:
     limits = [as_of - dt.timedelta(days=d) for d in _BUCKET_LIMITS]
     ranges: list[Q] = [Q(**{f"{field}__gte": limits[0]})]
     ranges += [
-        Q(**{f"{field}__lt": newer, f"{field}__gte": older})
-        for newer, older in pairwise(limits)
+        Q(**{f"{field}__lt": newer, f"{field}__gte": older}) for newer, older in pairwise(limits)
     ]
     ranges.append(Q(**{f"{field}__lt": limits[-1]}))
     return {f"b{i}": Sum(amount, filter=q) for i, q in enumerate(ranges)}
@@ -311,16 +311,21 @@ def collections(practice: Any, period: Period) -> Report:
         provider = f"{r['claim__provider__first_name']} {r['claim__provider__last_name']}"
         rows.append((month, provider, cents(r["total"])))
         months[month] += cents(r["total"])
+    # The front desk's receipts (the ledger's), less what was refunded.
     paid_by_client = (
-        ClientPayment.objects.for_practice(practice)
+        Payment.objects.for_practice(practice)
         .filter(received_on__range=(period.start, period.end))
-        .values("received_on__year", "received_on__month")
+        .values("received_on__year", "received_on__month", "kind")
         .annotate(total=Sum("amount"))
     )
+    by_month: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for r in paid_by_client:
         month = f"{r['received_on__year']}-{r['received_on__month']:02d}"
-        rows.append((month, "Client payments", cents(r["total"])))
-        months[month] += cents(r["total"])
+        sign = -1 if r["kind"] == PaymentKind.REFUND else 1
+        by_month[month] += sign * cents(r["total"])
+    for month, total in by_month.items():
+        rows.append((month, "Client payments", total))
+        months[month] += total
     rows.sort()
     return Report(
         "Collections by provider and month",
@@ -356,29 +361,32 @@ def write_offs(practice: Any, period: Period) -> Report:
 
 
 def visits_left(practice: Any, today: dt.date) -> Report:
-    """Per coverage with a yearly visit limit and per open authorization: used and left."""
+    """Per coverage with a yearly visit limit (its benefit year containing today) and per open
+    authorization with a visit limit: allowed, used and left, counted as the kit, the dashboard
+    and the claims count them (``knead.visits.selectors``)."""
     rows, chart = [], []
-    for coverage in (
+    coverages = list(
         Coverage.objects.for_practice(practice)
         .filter(visits_per_year__isnull=False)
         .select_related("client", "payer")
-    ):
-        used = Visit.objects.for_practice(practice).filter(coverage=coverage)
-        if coverage.benefit_year_start:
-            used = used.filter(date__gte=coverage.benefit_year_start)
-        left = coverage.visits_per_year - used.count()
+    )
+    years = coverage_usages(coverages, on=today)
+    for coverage in coverages:
+        usage = years[coverage.pk]
         name = f"{coverage.client.full_name} · {coverage.payer.name} benefit"
-        rows.append((name, coverage.visits_per_year, used.count(), left))
-        chart.append((name, Decimal(left)))
-    for auth in (
+        rows.append((name, usage.allowed, usage.used, usage.remaining))
+        chart.append((name, Decimal(usage.remaining or 0)))
+    authorizations = list(
         Authorization.objects.for_practice(practice)
         .filter(ends_on__gte=today, visits_approved__isnull=False)
         .select_related("client")
-    ):
-        used = auth.visits.filter(deleted_at__isnull=True).count()
+    )
+    usages = authorization_usages(authorizations)
+    for auth in authorizations:
+        usage = usages[auth.pk].visits
         name = f"{auth.client.full_name} · auth {auth.number}"
-        rows.append((name, auth.visits_approved, used, auth.visits_approved - used))
-        chart.append((name, Decimal(auth.visits_approved - used)))
+        rows.append((name, usage.allowed, usage.used, usage.remaining))
+        chart.append((name, Decimal(usage.remaining or 0)))
     return Report(
         "Visits left per benefit and authorization",
         ("Client · benefit", "Allowed", "Used", "Left"),

@@ -1,17 +1,15 @@
 """Remittance pages: 835 upload and posting progress, the denial work queue and its actions,
-appeals, the client ledger and statement, reports with charts and CSV, the billing-service
-overview."""
+appeals (the old client-ledger addresses lead to the ledger app), reports with charts and CSV,
+the billing-service overview."""
 
 from __future__ import annotations
-
-import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -25,18 +23,16 @@ from knead.clients.models import Client
 from knead.csv_export import csv_response
 from knead.remittance import queue, reports, selectors
 from knead.remittance.charts import bar_chart
-from knead.remittance.documents import appeal_packet, statement_pdf
+from knead.remittance.documents import appeal_packet
+from knead.remittance.imports import import_job, start_import
 from knead.remittance.models import (
     Appeal,
     AppealStatus,
-    ClientPayment,
-    PaymentMethod,
     Remittance,
     WorkItem,
     WorkKind,
     WorkStatus,
 )
-from knead.remittance.posting import progress, start_import
 
 
 def _pdf(request: HttpRequest, obj: object, data: bytes, name: str) -> HttpResponse:
@@ -68,9 +64,12 @@ def remittance_upload(request: HttpRequest) -> HttpResponse:
     except BillingRefused as error:
         messages.error(request, str(error))
         return redirect("remittance:list")
-    record(request, Action.CREATE, result.remittance)
     if result.already:
-        messages.info(request, "This 835 was already imported; nothing new was posted.")
+        messages.info(request, result.message)
+    else:
+        record(request, Action.CREATE, result.remittance)
+        if result.job is not None:
+            record(request, Action.CREATE, result.job)
     return redirect(result.remittance)
 
 
@@ -80,7 +79,7 @@ def remittance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record(request, Action.VIEW, remittance)
     postings = remittance.postings.select_related("claim", "line").order_by("id")
     return render(request, "remittance/remittance_detail.html", {
-        "r": remittance, "done": progress(remittance),
+        "r": remittance, "job": import_job(remittance),
         "postings": Paginator(postings, 200).get_page(request.GET.get("page")),
         "items": remittance.work_items.filter(status=WorkStatus.OPEN)[:200],
     })
@@ -90,8 +89,8 @@ def remittance_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def remittance_progress(request: HttpRequest, pk: int) -> HttpResponse:
     remittance = get_object_or_404(Remittance.objects.for_practice(request.practice), pk=pk)
     response = render(request, "remittance/_progress.html", {"r": remittance,
-                                                             "done": progress(remittance)})
-    if remittance.status != "running":
+                                                             "job": import_job(remittance)})
+    if remittance.status not in ("queued", "running"):
         response["HX-Refresh"] = "true"
     return response
 
@@ -227,43 +226,30 @@ def appeal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf(request, appeal, appeal_packet(appeal), f"appeal-{appeal.claim.claim_id}.pdf")
 
 
+def _client_url(request: HttpRequest, pk: int, name: str) -> str:
+    client = get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
+    return reverse(name, args=[client.pk])
+
+
+# The client ledger, its statement and its payments moved to the ledger app; the old
+# addresses lead there.
 @requires("billing.view")
 def ledger(request: HttpRequest, pk: int) -> HttpResponse:
-    client = get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
-    record(request, Action.VIEW, client, detail="ledger")
-    return render(request, "remittance/ledger.html", {
-        "client": client, "ledger": selectors.client_ledger(request.practice, client),
-        "methods": PaymentMethod.choices, "today": timezone.localdate()})
+    return redirect(_client_url(request, pk, "ledger:client"))
 
 
 @requires("billing.view")
 def statement(request: HttpRequest, pk: int) -> HttpResponse:
-    client = get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
-    data = statement_pdf(request.practice, client, selectors.client_ledger(request.practice, client),
-                         timezone.localdate())
-    return _pdf(request, client, data, f"statement-{client.pk}.pdf")
+    return redirect(_client_url(request, pk, "ledger:client") + "#statements")
 
 
 @require_POST
-@requires("billing.edit")
+@requires("payments.take")
 def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
-    client = get_object_or_404(Client.objects.for_practice(request.practice), pk=pk)
-    try:
-        amount = Decimal(request.POST.get("amount", "")).quantize(Decimal("0.01"))
-        day = dt.date.fromisoformat(request.POST.get("received_on", ""))
-        if amount <= 0 or request.POST.get("method") not in PaymentMethod.values:
-            raise ValueError
-    except (InvalidOperation, ValueError):
-        messages.error(request, "Give a positive amount, a date and how it was paid.")
-        return redirect("remittance:ledger", pk=client.pk)
-    payment = ClientPayment(practice=request.practice, client=client, amount=amount,
-                            received_on=day, method=request.POST["method"],
-                            reference=request.POST.get("reference", "")[:40])
-    payment.stamp(request.user)
-    payment.save()
-    record(request, Action.CREATE, payment)
-    messages.success(request, "Payment recorded.")
-    return redirect("remittance:ledger", pk=client.pk)
+    """A payment posted to the old address goes on, still a POST, to the ledger's (307)."""
+    response = HttpResponse(status=307)
+    response["Location"] = _client_url(request, pk, "ledger:payment_new")
+    return response
 
 
 def _report_query(request: HttpRequest) -> reports.ReportQuery:

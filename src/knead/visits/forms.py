@@ -91,7 +91,7 @@ class VisitForm(PracticeForm):
             "coverage",
             "case",
             "referral",
-            "authorization",
+            "authorizations",
             "subjective",
             "objective",
             "assessment",
@@ -102,6 +102,11 @@ class VisitForm(PracticeForm):
             "techniques",
         ]
         labels = {"pain_before": "Pain before (0–10)", "pain_after": "Pain after (0–10)"}
+        widgets = {"authorizations": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "authorizations": "Each service line is covered by the authorization whose codes "
+            "include its code; the visit page shows which covers which."
+        }
 
     def __init__(self, *args: Any, client: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,7 +118,7 @@ class VisitForm(PracticeForm):
         if client is not None:
             self.initial["client"] = client.pk
             self.fields["client"].queryset = self.fields["client"].queryset.filter(pk=client.pk)
-            for name in ("coverage", "case", "referral", "authorization"):
+            for name in ("coverage", "case", "referral", "authorizations"):
                 self.fields[name].queryset = self.fields[name].queryset.filter(client=client)
             if not self.instance.pk:
                 self._suggest_billing(client)
@@ -137,13 +142,19 @@ class VisitForm(PracticeForm):
             "case": case,
             "coverage": coverage,
             "referral": self.fields["referral"].queryset.filter(expires_on__gte=day).first(),
-            "authorization": self.fields["authorization"]
-            .queryset.filter(starts_on__lte=day, ends_on__gte=day)
-            .first(),
         }
         for name, value in suggestions.items():
             if value is not None:
                 self.initial[name] = value.pk
+        billed = case if case is not None and case.payer_id else None
+        payer_id = billed.payer_id if billed else (coverage.payer_id if coverage else None)
+        self.initial["authorizations"] = [
+            a.pk
+            for a in self.fields["authorizations"].queryset.filter(
+                starts_on__lte=day, ends_on__gte=day, payer_id=payer_id
+            )
+            if a.case_id in (None, billed.pk if billed else None)
+        ]
 
     def clean_diagnosis_codes(self) -> list[str]:
         return parse_diagnoses(self.cleaned_data.get("diagnosis_codes", ""))
@@ -151,11 +162,40 @@ class VisitForm(PracticeForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         client = cleaned.get("client")
-        for name in ("coverage", "case", "referral", "authorization"):
+        for name in ("coverage", "case", "referral"):
             linked = cleaned.get(name)
             if linked is not None and client is not None and linked.client_id != client.pk:
                 self.add_error(name, f"That {name} belongs to another client.")
+        self._check_authorizations(cleaned)
         return cleaned
+
+    def _check_authorizations(self, cleaned: dict[str, Any]) -> None:
+        """Each linked authorization is the client's, for the payer billed (the injury case's
+        carrier, else the coverage's payer) and, when given for a case, for this visit's case."""
+        client, case, coverage = cleaned.get("client"), cleaned.get("case"), cleaned.get("coverage")
+        billed = case.payer if case is not None and case.payer_id else None
+        payer = billed or (coverage.payer if coverage is not None else None)
+        for auth in cleaned.get("authorizations") or ():
+            if client is not None and auth.client_id != client.pk:
+                self.add_error("authorizations", f"Authorization {auth.number} is another client's.")
+            elif payer is None:
+                self.add_error(
+                    "authorizations",
+                    f"Authorization {auth.number} is from {auth.payer}, but the visit is billed to "
+                    "no payer: pick the coverage or injury case it is billed to.",
+                )
+            elif auth.payer_id != payer.pk:
+                self.add_error(
+                    "authorizations",
+                    f"Authorization {auth.number} is from {auth.payer}, but the visit is billed to "
+                    f"{payer}.",
+                )
+            elif auth.case_id is not None and (case is None or auth.case_id != case.pk):
+                self.add_error(
+                    "authorizations",
+                    f"Authorization {auth.number} was given for the {auth.case} case; pick that "
+                    "case on the visit, or unlink the authorization.",
+                )
 
 
 class ServiceLineForm(forms.Form):
@@ -232,3 +272,32 @@ class AmendmentForm(forms.Form):
         max_length=200, help_text="Why the note needs this addition or correction."
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Amendment")
+
+
+class CorrectionForm(forms.Form):
+    """The billed facts of a signed visit as they should be, and why (the lines come in a
+    ``ServiceLineFormSet`` beside it)."""
+
+    date = forms.DateField(
+        label="Visit date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    diagnosis_codes = forms.CharField(
+        label="Diagnoses (ICD-10-CM)",
+        help_text="Up to 12 codes in order (A, B, C …), e.g. M54.50, M62.830.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        max_length=200,
+        help_text="Why the billed facts were wrong, e.g. “Booked on the wrong day”. It is kept "
+        "with the correction and printed on the note.",
+    )
+
+    def __init__(self, *args: Any, visit: Visit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = visit.date
+        self.fields["diagnosis_codes"].initial = ", ".join(
+            f"{c[:3]}.{c[3:]}" if len(c) > 3 else c for c in visit.diagnoses
+        )
+
+    def clean_diagnosis_codes(self) -> list[str]:
+        return parse_diagnoses(self.cleaned_data.get("diagnosis_codes", ""))

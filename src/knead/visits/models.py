@@ -1,11 +1,19 @@
 """Visits: when, who, where, what it is billed to, the SOAP note and the timed services.
 
 A note is signed and locked by its provider. After that the note and its service lines cannot
-change; corrections are appended as amendments that keep the original.
+change; additions are appended as amendments that keep the original. A wrong billed fact (the
+date, a code, minutes, modifiers, a diagnosis) is fixed only by a ``VisitCorrection``: the
+correction service (``knead.visits.corrections``) alone may, inside ``correction_unlocked``,
+change the visit's date and diagnoses and replace its service lines (the replaced lines are
+kept, with ``replaced_at`` set).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +21,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from knead.billing.documents.soap_note import BilledFacts, BilledLine
+from knead.billing.documents.soap_note import Correction as CoreCorrection
 from knead.billing.paths import LABELS as PATH_LABELS
 from knead.billing.paths import BillingPath, default_path
 from knead.clients.models import Authorization, Case, Client, Coverage, Referral
@@ -26,6 +36,26 @@ MAX_MODIFIERS = 4
 
 class NoteLocked(Exception):
     """A signed note, or its service lines, cannot be changed; add an amendment instead."""
+
+
+# The one visit the correction service is correcting right now (None: every signed visit is
+# locked). Set only through ``correction_unlocked``.
+_correcting: ContextVar[int | None] = ContextVar("knead_visit_correcting", default=None)
+CORRECTABLE_FIELDS = frozenset({"date", "diagnoses"})
+_LINE_REPLACE_FIELDS = frozenset({"replaced_at", "updated", "updated_by"})
+
+
+@contextmanager
+def correction_unlocked(visit_id: int) -> Iterator[None]:
+    """Inside this block, and for this one signed visit only: ``Visit.save`` may change its date
+    and diagnoses, and its service lines may be added or marked replaced (``replaced_at``,
+    saved with ``update_fields``). Every other change is still refused. Only the correction
+    service (``knead.visits.corrections``) uses it."""
+    token = _correcting.set(visit_id)
+    try:
+        yield
+    finally:
+        _correcting.reset(token)
 
 
 class PlaceOfService(models.TextChoices):
@@ -92,8 +122,12 @@ class Visit(PracticeScoped):
     referral = models.ForeignKey(
         Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
     )
-    authorization = models.ForeignKey(
-        Authorization, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    authorizations = models.ManyToManyField(
+        Authorization,
+        blank=True,
+        related_name="visits",
+        help_text="The prior authorizations the visit is billed under; each service line is "
+        "covered by the one whose codes include its code.",
     )
     billing_path = models.CharField(
         max_length=10,
@@ -163,6 +197,12 @@ class Visit(PracticeScoped):
         labels = dict(BodyRegion.choices)
         return [labels.get(region, region) for region in self.body_regions]
 
+    @property
+    def active_lines(self) -> list[ServiceLine]:
+        """The service lines billed now, in order: those no correction replaced. Reads the
+        prefetched ``lines`` when they were prefetched."""
+        return [line for line in self.lines.all() if line.replaced_at is None]
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.billing_path:
             self.billing_path = self.default_billing_path().value
@@ -170,9 +210,11 @@ class Visit(PracticeScoped):
             stored = Visit.objects.filter(pk=self.pk).values(*NOTE_FIELDS, "signed_at").first()
             if stored and stored["signed_at"] is not None:
                 changed = [f for f in NOTE_FIELDS if stored[f] != getattr(self, f)]
-                if changed:
+                correcting = _correcting.get() == self.pk
+                if changed and not (correcting and CORRECTABLE_FIELDS.issuperset(changed)):
                     raise NoteLocked(
-                        f"This note is signed; {', '.join(changed)} cannot change. Add an amendment."
+                        f"This note is signed; {', '.join(changed)} cannot change. Add an "
+                        "amendment, or correct the visit (date, codes, minutes, diagnoses)."
                     )
         super().save(*args, **kwargs)
 
@@ -207,9 +249,28 @@ class ServiceLine(Tracked):
         return f"{self.code} × {self.units}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if Visit.objects.filter(pk=self.visit_id, signed_at__isnull=False).exists():
-            raise NoteLocked("The visit is signed; its services cannot change.")
+        if Visit.objects.filter(
+            pk=self.visit_id, signed_at__isnull=False
+        ).exists() and not self._correction_allows(kwargs.get("update_fields")):
+            raise NoteLocked(
+                "The visit is signed; its services cannot change. Correct the visit instead."
+            )
         super().save(*args, **kwargs)
+
+    def _correction_allows(self, update_fields: Any) -> bool:
+        """While its visit is being corrected: a new line, or marking a line replaced."""
+        if _correcting.get() != self.visit_id:
+            return False
+        if self.pk is None:
+            return self.replaced_at is None
+        stored = ServiceLine.objects.filter(pk=self.pk).values_list("replaced_at", flat=True)
+        return (
+            update_fields is not None
+            and "replaced_at" in update_fields
+            and _LINE_REPLACE_FIELDS.issuperset(update_fields)
+            and self.replaced_at is not None
+            and stored.first() is None
+        )
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if Visit.objects.filter(pk=self.visit_id, signed_at__isnull=False).exists():
@@ -243,3 +304,79 @@ class Amendment(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise NoteLocked("Amendments cannot be deleted.")
+
+
+def _line_facts(data: dict[str, Any]) -> BilledLine:
+    return BilledLine(
+        code=data["code"],
+        minutes=data["minutes"],
+        units=data["units"],
+        modifiers=tuple(data["modifiers"]),
+        pointers=tuple(data["pointers"]),
+    )
+
+
+def line_snapshot(line: ServiceLine) -> dict[str, Any]:
+    """A service line's billed facts as a correction keeps them."""
+    return {
+        "code": line.code,
+        "modifiers": list(line.modifiers),
+        "minutes": line.minutes,
+        "units": line.units,
+        "charge": str(line.charge),
+        "pointers": list(line.pointers),
+    }
+
+
+class VisitCorrection(models.Model):
+    """A structured amendment of a signed visit's billed facts: the date, the service lines
+    (code, modifiers, minutes and so units and charge, pointers) and the diagnoses, as they were
+    and as corrected, with who corrected them, when and why, and what happened to the claims.
+
+    Append-only. The replaced service lines are kept on the visit with ``replaced_at`` equal to
+    ``created``.
+    """
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="corrections")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(editable=False)
+    reason = models.CharField(max_length=200)
+    original_date = models.DateField()
+    corrected_date = models.DateField()
+    original_diagnoses = models.JSONField(default=list)
+    corrected_diagnoses = models.JSONField(default=list)
+    original_lines = models.JSONField(default=list, help_text="The lines as they were billed.")
+    corrected_lines = models.JSONField(default=list, help_text="The lines that replaced them.")
+    rebilling = models.TextField(blank=True, help_text="What was done with the visit's claims.")
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"Correction of visit {self.visit_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise NoteLocked("Corrections cannot be edited; make another correction.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise NoteLocked("Corrections cannot be deleted.")
+
+    def as_core(self, author: str, at: dt.datetime) -> CoreCorrection:
+        """The correction as the core prints and describes it (``author`` and ``at`` as shown)."""
+        return CoreCorrection(
+            author=author,
+            at=at,
+            reason=self.reason,
+            original=BilledFacts(
+                self.original_date,
+                tuple(self.original_diagnoses),
+                tuple(_line_facts(line) for line in self.original_lines),
+            ),
+            corrected=BilledFacts(
+                self.corrected_date,
+                tuple(self.corrected_diagnoses),
+                tuple(_line_facts(line) for line in self.corrected_lines),
+            ),
+        )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from knead.billing.units import UnitRule, allocate_units
 from knead.ledger import services as ledger
+from knead.clients.models import Authorization
 from knead.practice.models import FeeScheduleEntry, Payer
 from knead.practice.services import save_record
 from knead.visits.models import Amendment, NoteLocked, ServiceLine, Visit
@@ -78,16 +79,27 @@ def price_lines(
 
 
 @transaction.atomic
-def save_visit(visit: Visit, lines: Sequence[LineInput], *, user: Any, practice: Any) -> Visit:
-    """Save an unsigned visit and replace its service lines, with units and charges computed."""
+def save_visit(
+    visit: Visit,
+    lines: Sequence[LineInput],
+    *,
+    user: Any,
+    practice: Any,
+    authorizations: Sequence[Authorization] | None = None,
+) -> Visit:
+    """Save an unsigned visit and replace its service lines, with units and charges computed;
+    ``authorizations`` (when given) become the visit's linked authorizations."""
     if visit.pk and Visit.objects.filter(pk=visit.pk, signed_at__isnull=False).exists():
         raise NoteLocked(
-            "This note is signed and can no longer be edited. Add an amendment instead."
+            "This note is signed and can no longer be edited. Correct the visit or add an "
+            "amendment instead."
         )
     save_record(visit, user=user, practice=practice)
     priced = price_lines(lines, unit_rule_for(billed_payer(visit)), fee_schedule(practice))
     visit.lines.all().delete()
     ServiceLine.objects.bulk_create(service_lines(visit, priced, user=user))
+    if authorizations is not None:
+        visit.authorizations.set(authorizations)
     return visit
 
 
@@ -111,10 +123,20 @@ def service_lines(visit: Visit, priced: Sequence[PricedLine], *, user: Any) -> l
 
 
 def signing_problems(visit: Visit, user: Any) -> list[str]:
-    """What stops this user from signing this note, in plain words (empty when it can be signed)."""
+    """What stops this user from signing this note, in plain words (empty when it can be signed).
+
+    A note is signed only once its visit has happened: a visit dated after today (the
+    practice's local date, ``timezone.localdate()``) is refused.
+    """
     problems = []
     if visit.is_signed:
         problems.append("The note is already signed.")
+    today = timezone.localdate()
+    if visit.date > today:
+        problems.append(
+            f"The visit is dated {visit.date:%m/%d/%Y}, after today ({today:%m/%d/%Y}): sign "
+            "the note once the visit has happened, or fix the date if it is wrong."
+        )
     if visit.provider.user_id != user.pk:
         problems.append(
             f"Only {visit.provider} can sign this note (signed in as a different user)."

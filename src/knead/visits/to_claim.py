@@ -2,16 +2,18 @@
 the 837P writer, the CMS-1500 and the superbill.
 
 Every fact comes from the practice's records; nothing is invented. Counts of visits and units
-already used (benefit year, referral, authorization) are of earlier visits, not this one.
+already used (benefit year or injury case, referral, authorization) are of earlier visits, not
+this one, counted by ``knead.visits.selectors.earlier_use`` (the core's one set of rules). The
+claim carries the visit's authorizations for what it is billed to, with the codes each covers;
+the one covering most lines is the claim's own (Box 23, 2300 REF*G1).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet
 
 from knead.billing import claim as core
 from knead.billing.codes.code_lists import (
@@ -21,12 +23,13 @@ from knead.billing.codes.code_lists import (
     TaxonomyCode,
 )
 from knead.billing.identifiers import TaxIdKind
-from knead.clients.models import Authorization as AuthorizationRecord
-from knead.clients.models import Case, CaseKind, Client, Coverage, Relationship
+from knead.billing.visit_counts import covering_authorization
+from knead.clients.models import Case, CaseKind, Client, Coverage, Relationship, Tristate
 from knead.clients.models import Referral as ReferralRecord
 from knead.practice.models import Credentialing, Payer, PayerKind, Practice, Provider
 from knead.practice.scoping import Address as AddressFields
 from knead.visits.models import ServiceLine, Visit
+from knead.visits.selectors import EarlierUse, earlier_use
 
 _PAYER_KINDS = {
     PayerKind.COMMERCIAL: core.PayerKind.COMMERCIAL,
@@ -70,8 +73,7 @@ def with_claim_facts(visits: QuerySet[Visit]) -> QuerySet[Visit]:
         "coverage__payer",
         "case__payer",
         "referral",
-        "authorization",
-    ).prefetch_related("lines")
+    ).prefetch_related("lines", "authorizations")
 
 
 def claim_id_for_visit(visit: Visit) -> str:
@@ -91,7 +93,9 @@ def claim_for_visit(
     practice: Practice = visit.practice
     provider: Provider = visit.provider
     client: Client = visit.client
-    lines = list(visit.lines.all())
+    lines = visit.active_lines
+    used = earlier_use(visit)
+    authorizations = _authorizations(used, lines)
     billing, rendering = _providers(practice, provider)
     return core.Claim(
         id=claim_id or claim_id_for_visit(visit),
@@ -110,12 +114,13 @@ def claim_for_visit(
         place_of_service=PlaceOfService(visit.place_of_service),
         diagnoses=tuple(visit.diagnoses),
         lines=tuple(_line(visit, line) for line in lines),
-        coverage=_coverage(visit, provider),
+        coverage=_coverage(visit, provider, used),
         referring_provider=_referring(visit.referral),
         injury=_injury(visit.case),
         onset_date=visit.case.accident_date if visit.case_id else None,
-        referral=_referral(visit),
-        authorization=_authorization(visit),
+        referral=_referral(visit, used),
+        authorization=authorizations[0] if authorizations else None,
+        additional_authorizations=tuple(authorizations[1:]),
         signature_on_file=client.signature_on_file_on is not None,
         assignment_of_benefits=client.signature_on_file_on is not None,
         billing_mode=billing_mode,
@@ -213,13 +218,18 @@ def _client_as_subscriber(
     )
 
 
-def _coverage(visit: Visit, provider: Provider) -> core.Coverage | None:
+_TRISTATE = {Tristate.YES: True, Tristate.NO: False, Tristate.UNKNOWN: None}
+
+
+def _coverage(visit: Visit, provider: Provider, used: EarlierUse) -> core.Coverage | None:
     case: Case | None = visit.case
     if case is not None and case.payer_id is not None:
-        # Auto and WC carriers identify the insured by their claim number.
+        # Auto and WC carriers identify the insured by their claim number, and count the
+        # case's visits (e.g. WA L&I's authorization after 6 visits).
         return core.Coverage(
             payer=_payer(case.payer),
             subscriber=_client_as_subscriber(visit.client, case.claim_number or ""),
+            visits_used_this_year=used.benefit_year,
             provider_status=_provider_status(provider, case.payer),
         )
     coverage: Coverage | None = visit.coverage
@@ -250,20 +260,10 @@ def _coverage(visit: Visit, provider: Provider) -> core.Coverage | None:
         effective=coverage.effective_on,
         terminates=coverage.terminates_on,
         visits_per_year=coverage.visits_per_year,
-        visits_used_this_year=_earlier_visits(
-            visit, Visit.objects.filter(coverage=coverage), since=coverage.benefit_year_start
-        ),
+        visits_used_this_year=used.benefit_year,
+        authorization_required=_TRISTATE[Tristate(coverage.preauth_required)],
         provider_status=_provider_status(provider, coverage.payer),
     )
-
-
-def _earlier_visits(visit: Visit, visits: QuerySet[Visit], since: dt.date | None = None) -> int:
-    earlier = visits.filter(deleted_at__isnull=True).filter(
-        Q(date__lt=visit.date) | Q(date=visit.date, pk__lt=visit.pk)
-    )
-    if since is not None:
-        earlier = earlier.filter(date__gte=since)
-    return earlier.count()
 
 
 def _injury(case: Case | None) -> core.InjuryCase | None:
@@ -303,7 +303,7 @@ def split_prescriber(full_name: str) -> tuple[core.PersonName, str | None]:
     return core.PersonName(last=last, first=first), ", ".join(credentials) or None
 
 
-def _referral(visit: Visit) -> core.Referral | None:
+def _referral(visit: Visit, used: EarlierUse) -> core.Referral | None:
     referral: ReferralRecord | None = visit.referral
     if referral is None:
         return None
@@ -311,29 +311,28 @@ def _referral(visit: Visit) -> core.Referral | None:
         issued=referral.issued_on,
         expires=referral.expires_on,
         visits_allowed=referral.visits_allowed,
-        visits_used=_earlier_visits(visit, referral.visits.all()),
+        visits_used=used.referral or 0,
     )
 
 
-def _authorization(visit: Visit) -> core.Authorization | None:
-    authorization: AuthorizationRecord | None = visit.authorization
-    if authorization is None:
-        return None
-    earlier = authorization.visits.filter(deleted_at__isnull=True).filter(
-        Q(date__lt=visit.date) | Q(date=visit.date, pk__lt=visit.pk)
-    )
-    lines = ServiceLine.objects.filter(visit__in=earlier)
-    if authorization.code_list:
-        lines = lines.filter(code__in=authorization.code_list)
-    return core.Authorization(
-        number=authorization.number,
-        starts=authorization.starts_on,
-        ends=authorization.ends_on,
-        visits_allowed=authorization.visits_approved,
-        visits_used=earlier.count(),
-        units_allowed=authorization.units_approved,
-        units_used=lines.aggregate(total=Sum("units"))["total"] or 0,
-    )
+def _authorizations(used: EarlierUse, lines: list[ServiceLine]) -> list[core.Authorization]:
+    """The visit's applicable authorizations as the claim carries them, the one covering the
+    most lines first (ties: the earlier start)."""
+    built = [
+        core.Authorization(
+            number=record.number,
+            starts=record.starts_on,
+            ends=record.ends_on,
+            visits_allowed=record.visits_approved,
+            visits_used=usage.visits.used,
+            units_allowed=record.units_approved,
+            units_used=usage.units.used,
+            codes=tuple(record.code_list),
+        )
+        for record, usage in used.authorizations
+    ]
+    covering = [covering_authorization(line.code, used.facts.date, built) for line in lines]
+    return sorted(built, key=lambda a: -sum(1 for c in covering if c is a))
 
 
 def _line(visit: Visit, line: ServiceLine) -> core.ServiceLine:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.visit_edit, name="edit"),
     path("<int:pk>/sign/", views.visit_sign, name="sign"),
     path("<int:pk>/amend/", views.visit_amend, name="amend"),
+    path("<int:pk>/correct/", views.visit_correct, name="correct"),
 ]

@@ -25,15 +25,17 @@ from knead.billing.scrub import Finding, Purpose, scrub
 from knead.clients.models import Case, Client, Coverage
 from knead.practice.models import Payer, Provider
 from knead.practice.rules import rules_for_practice
-from knead.visits import services
+from knead.visits import corrections, services
 from knead.visits.forms import (
     LINE_ROWS,
     AmendmentForm,
+    CorrectionForm,
     ServiceLineFormSet,
     VisitForm,
     split_diagnoses,
 )
 from knead.visits.models import MAX_DIAGNOSES, NoteLocked, Visit
+from knead.visits.selectors import line_coverage
 from knead.visits.to_claim import claim_for_visit
 from knead.web import PAGE_SIZE, search
 
@@ -98,7 +100,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _line_initial(visit: Visit | None) -> list[dict[str, Any]]:
-    lines = list(visit.lines.all()) if visit else []
+    lines = visit.active_lines if visit else []
     initial = [
         {
             "code": line.code,
@@ -126,14 +128,18 @@ def _line_inputs(formset: ServiceLineFormSet) -> list[services.LineInput]:
 
 def _visit_form(request: HttpRequest, visit: Visit | None) -> HttpResponse:
     if visit is not None and visit.is_signed:
-        messages.info(request, "This note is signed and locked. Add an amendment to correct it.")
+        messages.info(
+            request,
+            "This note is signed and locked. Correct the visit (date, codes, minutes, "
+            "diagnoses), or add an amendment to the note.",
+        )
         return redirect(visit)
     client = None
     if visit is None and request.GET.get("client", "").isdigit():
         client = get_object_or_404(
             Client.objects.for_practice(request.practice), pk=int(request.GET["client"])
         )
-    instance = visit or Visit(date=dt.date.today())
+    instance = visit or Visit(date=timezone.localdate())
     if visit is None:
         instance.provider = (
             Provider.objects.for_practice(request.practice).filter(user=request.user).first()
@@ -148,7 +154,11 @@ def _visit_form(request: HttpRequest, visit: Visit | None) -> HttpResponse:
         creating = form.instance.pk is None
         try:
             saved = services.save_visit(
-                form.instance, _line_inputs(lines), user=request.user, practice=request.practice
+                form.instance,
+                _line_inputs(lines),
+                user=request.user,
+                practice=request.practice,
+                authorizations=list(form.cleaned_data["authorizations"]),
             )
         except (NoteLocked, InvalidCode) as error:
             messages.error(request, str(error))
@@ -192,7 +202,6 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coverage__payer",
             "case",
             "referral",
-            "authorization",
             "signed_by",
         ),
         pk=pk,
@@ -202,7 +211,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (letter, with_dot(code), describe(code))
         for letter, code in zip("ABCDEFGHIJKL", visit.diagnoses, strict=False)
     ]
-    lines = list(visit.lines.all())
+    lines = visit.active_lines
     billed = visit.case_id is not None or visit.coverage_id is not None
     return render(
         request,
@@ -218,6 +227,14 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else services.signing_problems(visit, request.user),
             "can_amend": visit.is_signed and allowed(request, "visits.document"),
             "amend_form": AmendmentForm(),
+            "can_correct": visit.is_signed
+            and allowed(request, "visits.document")
+            and corrections.may_correct(visit, request.user),
+            "corrections": [
+                (c, c.as_core(_person(c.author), timezone.localtime(c.created)).changes())
+                for c in visit.corrections.select_related("author")
+            ],
+            "line_coverage": line_coverage(visit),
             "unit_rule": services.unit_rule_for(services.billed_payer(visit)),
             "claim_check": visit_findings(visit, billed=billed) if lines else [],
             "claim_check_purpose": "claim" if billed else "superbill",
@@ -255,6 +272,55 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
         record(request, Action.AMEND, visit, detail=f"amendment {amendment.pk}")
         messages.success(request, "Amendment added. The original note is kept.")
     return redirect(visit)
+
+
+def _person(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@requires("visits.document")
+def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """The corrected-visit form: the billed facts as they should be and why; on save, the
+    visit is corrected and billed again (``knead.visits.corrections``)."""
+    visit = get_object_or_404(
+        _visits(request).select_related("client", "provider", "coverage__payer", "case__payer"),
+        pk=pk,
+    )
+    problems = corrections.correction_problems(visit, request.user)
+    form = CorrectionForm(request.POST or None, visit=visit)
+    lines = ServiceLineFormSet(
+        request.POST or None, initial=_line_initial(visit), prefix="lines"
+    )
+    if request.method == "POST" and not problems and form.is_valid() and lines.is_valid():
+        facts = corrections.CorrectedFacts(
+            date=form.cleaned_data["date"],
+            diagnoses=tuple(form.cleaned_data["diagnosis_codes"]),
+            lines=tuple(_line_inputs(lines)),
+        )
+        try:
+            correction = corrections.correct_visit(
+                visit, facts, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except corrections.CorrectionRefused as error:
+            messages.error(request, str(error))
+        else:
+            record(request, Action.AMEND, visit, detail=f"correction {correction.pk}")
+            messages.success(
+                request, f"Visit corrected; the original facts are kept. {correction.rebilling}"
+            )
+            return redirect(visit.get_absolute_url() + "#corrections")
+    record(request, Action.VIEW, visit)
+    return render(
+        request,
+        "visits/visit_correct.html",
+        {
+            "visit": visit,
+            "form": form,
+            "lines": lines,
+            "problems": problems,
+            "procedures": catalog().procedures.values(),
+        },
+    )
 
 
 @require_POST

@@ -122,10 +122,13 @@ def signed_visit(
     day: dt.date,
     lines: list[tuple[str, int, int, str, list[str]]],
     user: Any,
+    billing_path: str = "",
 ) -> Visit:
-    """A visit with (code, minutes, units, charge, modifiers) lines, signed by ``user``."""
+    """A visit with (code, minutes, units, charge, modifiers) lines, signed by ``user``;
+    ``billing_path`` blank: the visit's own default (its coverage makes it DIRECT)."""
     visit = Visit.objects.create(
         practice=setup["client"].practice,
+        billing_path=billing_path,
         client=setup["client"],
         provider=setup["provider"],
         date=day,
@@ -176,8 +179,8 @@ def make_billing_records(practice: Practice, records: dict[str, Any]) -> dict[st
     from knead.claims.eligibility import new_inquiry
     from knead.claims.models import Batch, Claim
     from knead.claims.services import create_claims, import_acknowledgement
+    from knead.remittance.imports import start_import
     from knead.remittance.models import WorkItem
-    from knead.remittance.posting import start_import
     from knead.remittance.queue import start_appeal
 
     from .test_end_to_end import _era2

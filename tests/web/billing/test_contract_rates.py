@@ -16,8 +16,8 @@ from django.urls import reverse
 from knead.claims.models import Claim
 from knead.claims.services import BillingRefused, create_claims
 from knead.practice.models import ContractRate
+from knead.remittance.imports import start_import
 from knead.remittance.models import WorkItem, WorkKind
-from knead.remittance.posting import start_import
 from knead.remittance.queue import bill_client, start_appeal, write_off
 
 from .factories import billing_setup, signed_visit, x12

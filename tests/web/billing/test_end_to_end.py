@@ -28,7 +28,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q, Sum
 
+from knead.billing.ledger import EntryKind
 from knead.claims.models import Claim, ClaimEvent
 from knead.claims.services import (
     BillingRefused,
@@ -37,11 +39,12 @@ from knead.claims.services import (
     import_acknowledgement,
     scrub_claim,
 )
+from knead.ledger.models import Entry
+from knead.ledger.selectors import client_balance, insurance_balance
+from knead.remittance.imports import start_import
 from knead.remittance.models import Posting, PostingKind, WorkItem, WorkKind, WorkStatus
-from knead.remittance.posting import start_import
 from knead.remittance.queue import bill_client, explain, write_off
 from knead.remittance.reports import ar_aging
-from knead.remittance.selectors import client_ledger
 from tests.x12.support import pyx12_errors
 
 from .factories import billing_setup, signed_visit, x12
@@ -176,6 +179,14 @@ def billed(practice, users):
 
 
 @pytest.mark.django_db
+def _net(client, kind: EntryKind) -> Decimal:
+    """The ledger's entries of one kind on the client's services, less their reversals."""
+    entries = Entry.objects.filter(client=client).filter(
+        Q(kind=kind) | Q(kind=EntryKind.REVERSAL, reverses__kind=kind)
+    )
+    return (entries.aggregate(t=Sum("amount"))["t"] or D("0")).quantize(D("0.01"))
+
+
 def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
     setup, visits, biller = billed
     # 2. One claim per visit; CLM01 is each claim's own id.
@@ -255,13 +266,11 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
         "accepted",
     ]
     # 7. Ledger, denial queue, A/R.
-    ledger = client_ledger(practice, setup["client"])
-    assert ledger.charges == D("275.00")
-    assert ledger.insurer_paid == D("83.20")
-    assert ledger.adjustments == D("16.00")
-    assert ledger.client_share == D("20.80")
-    assert ledger.client_balance == D("20.80")
-    assert ledger.insurance_balance == D("155.00")
+    assert _net(setup["client"], EntryKind.CHARGE) == D("275.00")
+    assert _net(setup["client"], EntryKind.INSURER_PAYMENT) == D("-83.20")
+    assert _net(setup["client"], EntryKind.CONTRACTUAL) == D("-16.00")
+    assert client_balance(setup["client"]) == D("20.80")  # the client's share
+    assert insurance_balance(setup["client"]) == D("155.00")
     queue = WorkItem.objects.filter(status=WorkStatus.OPEN).order_by("claim_id")
     assert [(i.claim_id, i.kind, i.amount, i.codes) for i in queue] == [
         (c2.pk, WorkKind.DENIAL, D("35.00"), [["CO", "97", "35.00"]]),
@@ -288,6 +297,5 @@ def test_signed_visits_to_posted_money_to_the_cent(practice, billed):
     c3.refresh_from_db()
     assert (c2.status, c2.written_off, c2.balance) == ("closed", D("35.00"), D("0.00"))
     assert (c3.status, c3.billed_to_client, c3.balance) == ("closed", D("60.00"), D("0.00"))
-    ledger = client_ledger(practice, setup["client"])
-    assert ledger.client_balance == D("80.80")  # 20.80 + 60.00
-    assert ledger.insurance_balance == D("60.00")  # claim 4 only
+    assert client_balance(setup["client"]) == D("80.80")  # 20.80 + 60.00
+    assert insurance_balance(setup["client"]) == D("60.00")  # claim 4 only

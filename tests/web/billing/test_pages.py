@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from knead.accounts.models import User
+from knead.ledger.statements import issue_statement
 from knead.practice.models import Membership, Role
 from knead.remittance.models import Appeal, Remittance
 
@@ -73,7 +75,11 @@ def test_aging_chart_is_inline_svg(as_role, two_practices):
 def test_ledger_statement_and_appeal_packet_are_pdfs(as_role, two_practices):
     mine, _ = two_practices
     client = as_role("biller")
-    statement = client.get(reverse("remittance:statement", args=[mine["client"].pk]))
+    # The old statement address leads to the client's account, where statements are kept.
+    old = client.get(reverse("remittance:statement", args=[mine["client"].pk]))
+    assert old["Location"] == reverse("ledger:client", args=[mine["client"].pk]) + "#statements"
+    kept = issue_statement(mine["client"], period_end=timezone.localdate(), user=None)
+    statement = client.get(reverse("ledger:statement_pdf", args=[kept.pk]))
     assert statement.content.startswith(b"%PDF") and statement["Cache-Control"] == "no-store"
     packet = client.get(reverse("remittance:appeal_pdf", args=[mine["appeal"].pk]))
     assert packet.content.startswith(b"%PDF")

@@ -63,28 +63,52 @@ def test_text_starting_like_a_formula_gets_an_apostrophe_and_numbers_stay_number
 
 def _people(practice, payer_name: str = "Evergreen Health Plan", client_name=("Jordan", "Example")):
     provider = Provider.objects.get_or_create(
-        practice=practice, npi="1558598797",
-        defaults={"first_name": "Ana", "last_name": "Rivera", "licence_state": "WA",
-                  "licence_number": "MA60000001"},
+        practice=practice,
+        npi="1558598797",
+        defaults={
+            "first_name": "Ana",
+            "last_name": "Rivera",
+            "licence_state": "WA",
+            "licence_number": "MA60000001",
+        },
     )[0]
     payer = Payer.objects.create(practice=practice, name=payer_name, payer_id=payer_name[:5])
     client = Client.objects.create(
-        practice=practice, first_name=client_name[0], last_name=client_name[1],
+        practice=practice,
+        first_name=client_name[0],
+        last_name=client_name[1],
         date_of_birth=dt.date(1985, 3, 14),
     )
     return provider, payer, client
 
 
-def _claim(practice, people, *, service: dt.date, charge: str, balance: str,
-           status: str = "accepted", submitted: dt.date | None = None,
-           paid_on: dt.date | None = None) -> Claim:
+def _claim(
+    practice,
+    people,
+    *,
+    service: dt.date,
+    charge: str,
+    balance: str,
+    status: str = "accepted",
+    submitted: dt.date | None = None,
+    paid_on: dt.date | None = None,
+) -> Claim:
     provider, payer, client = people
     claim = Claim.objects.create(
-        practice=practice, client=client, provider=provider, payer=payer,
-        service_from=service, service_to=service, charge=D(charge), balance=D(balance),
-        status=status, first_paid_on=paid_on, adjudicated_on=paid_on,
+        practice=practice,
+        client=client,
+        provider=provider,
+        payer=payer,
+        service_from=service,
+        service_to=service,
+        charge=D(charge),
+        balance=D(balance),
+        status=status,
+        first_paid_on=paid_on,
+        adjudicated_on=paid_on,
         submitted_at=timezone.make_aware(dt.datetime.combine(submitted, dt.time(10)))
-        if submitted else None,
+        if submitted
+        else None,
     )
     claim.claim_id = f"KN{claim.pk:08d}"
     claim.save(update_fields=["claim_id"])
@@ -92,8 +116,9 @@ def _claim(practice, people, *, service: dt.date, charge: str, balance: str,
 
 
 def _posting(practice, claim, kind: str, amount: str, day: dt.date, reason: str = "") -> Posting:
-    return Posting.objects.create(practice=practice, claim=claim, kind=kind, amount=D(amount),
-                                  posted_on=day, reason=reason)
+    return Posting.objects.create(
+        practice=practice, claim=claim, kind=kind, amount=D(amount), posted_on=day, reason=reason
+    )
 
 
 # --- CSV downloads neutralise formulas ----------------------------------------------------
@@ -126,14 +151,19 @@ def test_the_aging_csv_neutralises_payer_names_and_keeps_a_negative_balance_a_nu
 def test_the_visits_left_csv_neutralises_client_names(practice, as_role):
     for first, last in ((HYPERLINK, "Doe"), ("-Smith", "Jones")):
         _provider, payer, client = _people(practice, f"Plan {last}", (first, last))
-        Coverage.objects.create(practice=practice, client=client, payer=payer, member_id="M1",
-                                visits_per_year=12)
-    text = as_role("biller").get(
-        reverse("remittance:report", args=["visits"]), {"format": "csv"}
-    ).content.decode()
-    assert '"\'=HYPERLINK(""http://evil.example"",""click"") Doe · Plan Doe benefit",12,0,12' in text
+        Coverage.objects.create(
+            practice=practice, client=client, payer=payer, member_id="M1", visits_per_year=12
+        )
+    text = (
+        as_role("biller")
+        .get(reverse("remittance:report", args=["visits"]), {"format": "csv"})
+        .content.decode()
+    )
+    assert (
+        '"\'=HYPERLINK(""http://evil.example"",""click"") Doe · Plan Doe benefit",12,0,12' in text
+    )
     assert "'-Smith Jones · Plan Jones benefit,12,0,12" in text
-    assert "\r\n=" not in text and "\r\n-" not in text and "\r\n\"=" not in text
+    assert "\r\n=" not in text and "\r\n-" not in text and '\r\n"=' not in text
 
 
 # --- one A/R aging table for the page, the CSV and the command ----------------------------
@@ -148,9 +178,11 @@ def test_knead_report_ar_aging_prints_the_web_csv_byte_for_byte(
     people = _people(practice, "=Payer")
     _claim(practice, people, service=dt.date(2026, 1, 5), charge="120.00", balance="120.00")
     _claim(practice, people, service=dt.date(2026, 4, 20), charge="60.00", balance="-7.25")
-    web = as_role("biller").get(
-        reverse("remittance:report", args=["aging"]), {"format": "csv", "as_of": "2026-05-10"}
-    ).content
+    web = (
+        as_role("biller")
+        .get(reverse("remittance:report", args=["aging"]), {"format": "csv", "as_of": "2026-05-10"})
+        .content
+    )
     args = ["report", "ar-aging", "--practice", "Willow & Co", "--csv", "--as-of", "2026-05-10"]
     assert main(args) == 0
     assert capsysbinary.readouterr().out == web
@@ -163,7 +195,7 @@ def test_knead_report_ar_aging_prints_the_web_csv_byte_for_byte(
 @pytest.mark.django_db
 def test_knead_report_refuses_bad_input_in_plain_words(practice, capsys):
     assert main(["report", "ar-aging", "--practice", "Nobody's Practice", "--csv"]) == 2
-    assert "no practice named \"Nobody's Practice\"" in capsys.readouterr().err
+    assert 'no practice named "Nobody\'s Practice"' in capsys.readouterr().err
     assert main(["report", "collections", "--practice", "Practice A", "--from", "2026-13-01"]) == 2
     assert "“from” date “2026-13-01” is not a date" in capsys.readouterr().err
     assert main(["report", "ar-aging", "--practice", "Practice A", "--from", "2026-01-01"]) == 2
@@ -191,8 +223,14 @@ def test_the_aging_page_shows_the_rows_of_its_csv(practice, as_role):
 def test_aging_as_of_a_past_day_shows_the_balance_of_that_day(practice):
     people = _people(practice)
     # Charge 100 on 03/02; the payer paid 60 and adjusted 20 on 04/13; 20 left today.
-    claim = _claim(practice, people, service=dt.date(2026, 3, 2), charge="100.00",
-                   balance="20.00", status="paid")
+    claim = _claim(
+        practice,
+        people,
+        service=dt.date(2026, 3, 2),
+        charge="100.00",
+        balance="20.00",
+        status="paid",
+    )
     _posting(practice, claim, PostingKind.PAYMENT, "60.00", dt.date(2026, 4, 13))
     _posting(practice, claim, PostingKind.CONTRACTUAL, "20.00", dt.date(2026, 4, 13), "45")
     # A denial posted later does not lower the balance, so it is not added back.
@@ -210,24 +248,36 @@ def test_aging_as_of_a_past_day_shows_the_balance_of_that_day(practice):
 
 
 def test_the_default_period_is_the_last_twelve_months():
-    assert last_twelve_months(dt.date(2026, 12, 3)) == Period(dt.date(2025, 12, 4), dt.date(2026, 12, 3))
+    assert last_twelve_months(dt.date(2026, 12, 3)) == Period(
+        dt.date(2025, 12, 4), dt.date(2026, 12, 3)
+    )
     # No 29 February in 2027: a year before is taken as the 28th.
-    assert last_twelve_months(dt.date(2028, 2, 29)) == Period(dt.date(2027, 3, 1), dt.date(2028, 2, 29))
+    assert last_twelve_months(dt.date(2028, 2, 29)) == Period(
+        dt.date(2027, 3, 1), dt.date(2028, 2, 29)
+    )
     query = report_query(start="", end=None, as_of="", today=dt.date(2026, 12, 3))
     assert query.period == Period(dt.date(2025, 12, 4), dt.date(2026, 12, 3))
     assert query.as_of == dt.date(2026, 12, 3)
 
 
 def test_a_period_that_ends_before_it_starts_is_refused():
-    with pytest.raises(ReportInputError, match=r"“from” date \(05/01/2026\) is after the “to” date \(04/01/2026\)"):
+    with pytest.raises(
+        ReportInputError, match=r"“from” date \(05/01/2026\) is after the “to” date \(04/01/2026\)"
+    ):
         report_query(start="2026-05-01", end="2026-04-01", as_of="", today=dt.date(2026, 12, 3))
 
 
 @pytest.mark.django_db
 def test_collections_and_write_offs_cover_only_the_period(practice, as_role):
     people = _people(practice)
-    claim = _claim(practice, people, service=dt.date(2025, 1, 6), charge="300.00", balance="0.00",
-                   status="paid")
+    claim = _claim(
+        practice,
+        people,
+        service=dt.date(2025, 1, 6),
+        charge="300.00",
+        balance="0.00",
+        status="paid",
+    )
     _posting(practice, claim, PostingKind.PAYMENT, "100.00", dt.date(2025, 1, 27))  # before
     _posting(practice, claim, PostingKind.PAYMENT, "41.60", dt.date(2026, 1, 15))  # inside
     _posting(practice, claim, PostingKind.PAYMENT, "8.40", dt.date(2026, 1, 31))  # inside
@@ -251,20 +301,35 @@ def test_a_report_with_a_bad_date_says_which_and_why(practice, as_role):
     client = as_role("biller")
     page = client.get(reverse("remittance:report", args=["denials"]), {"from": "03/01/2026"})
     assert page.status_code == 400
-    assert "The “from” date “03/01/2026” is not a date: write it as YYYY-MM-DD" in page.content.decode()
-    csv = client.get(reverse("remittance:report", args=["denials"]),
-                     {"format": "csv", "from": "2026-05-01", "to": "2026-04-01"})
+    assert (
+        "The “from” date “03/01/2026” is not a date: write it as YYYY-MM-DD"
+        in page.content.decode()
+    )
+    csv = client.get(
+        reverse("remittance:report", args=["denials"]),
+        {"format": "csv", "from": "2026-05-01", "to": "2026-04-01"},
+    )
     assert csv.status_code == 400 and "is after the “to” date" in csv.content.decode()
     index = client.get(reverse("remittance:reports"), {"as_of": "yesterday"})
-    assert index.status_code == 400 and "The “as of” date “yesterday” is not a date" in index.content.decode()
+    assert (
+        index.status_code == 400
+        and "The “as of” date “yesterday” is not a date" in index.content.decode()
+    )
 
 
 @pytest.mark.django_db
 def test_the_reports_page_carries_its_dates_into_every_link(practice, as_role):
-    page = as_role("biller").get(
-        reverse("remittance:reports"), {"from": "2026-01-01", "to": "2026-03-31", "as_of": "2026-04-15"}
-    ).content.decode()
-    assert 'href="/billing/reports/denials/?format=csv&amp;from=2026-01-01&amp;to=2026-03-31"' in page
+    page = (
+        as_role("biller")
+        .get(
+            reverse("remittance:reports"),
+            {"from": "2026-01-01", "to": "2026-03-31", "as_of": "2026-04-15"},
+        )
+        .content.decode()
+    )
+    assert (
+        'href="/billing/reports/denials/?format=csv&amp;from=2026-01-01&amp;to=2026-03-31"' in page
+    )
     assert 'href="/billing/reports/aging/?as_of=2026-04-15"' in page
     assert 'href="/billing/reports/visits/?format=csv"' in page
 
@@ -276,12 +341,36 @@ def test_the_reports_page_carries_its_dates_into_every_link(practice, as_role):
 def test_days_to_payment_flags_a_payment_dated_before_its_claim_was_sent(practice, as_role):
     people = _people(practice)
     day = dt.date
-    _claim(practice, people, service=day(2026, 3, 23), charge="60.00", balance="0.00",
-           status="paid", submitted=day(2026, 4, 1), paid_on=day(2026, 4, 15))  # 14 days
-    _claim(practice, people, service=day(2026, 3, 23), charge="60.00", balance="0.00",
-           status="paid", submitted=day(2026, 4, 1), paid_on=day(2026, 4, 21))  # 20 days
-    wrong = _claim(practice, people, service=day(2026, 4, 6), charge="60.00", balance="0.00",
-                   status="paid", submitted=day(2026, 4, 20), paid_on=day(2026, 4, 13))  # −7
+    _claim(
+        practice,
+        people,
+        service=day(2026, 3, 23),
+        charge="60.00",
+        balance="0.00",
+        status="paid",
+        submitted=day(2026, 4, 1),
+        paid_on=day(2026, 4, 15),
+    )  # 14 days
+    _claim(
+        practice,
+        people,
+        service=day(2026, 3, 23),
+        charge="60.00",
+        balance="0.00",
+        status="paid",
+        submitted=day(2026, 4, 1),
+        paid_on=day(2026, 4, 21),
+    )  # 20 days
+    wrong = _claim(
+        practice,
+        people,
+        service=day(2026, 4, 6),
+        charge="60.00",
+        balance="0.00",
+        status="paid",
+        submitted=day(2026, 4, 20),
+        paid_on=day(2026, 4, 13),
+    )  # −7
     client = as_role("biller")
     dates = {"from": "2026-01-01", "to": "2026-12-31"}
     page = client.get(reverse("remittance:report", args=["days"]), dates)
@@ -293,12 +382,39 @@ def test_days_to_payment_flags_a_payment_dated_before_its_claim_was_sent(practic
         "it was submitted on 04/20/2026: one of the two dates is wrong (check the remittance's "
         "payment date and the batch), so it is not averaged.",
     )
-    assert f"Claim {wrong.claim_id} (Evergreen Health Plan) was paid on 04/13/2026" in page.content.decode()
+    assert (
+        f"Claim {wrong.claim_id} (Evergreen Health Plan) was paid on 04/13/2026"
+        in page.content.decode()
+    )
     csv = client.get(reverse("remittance:report", args=["days"]), {**dates, "format": "csv"})
     assert csv.content.decode() == (
         "Payer,Claims paid,Average days,Longest,Not averaged (paid before sent)\r\n"
         "Evergreen Health Plan,2,17.0,20,1\r\n"
     )
     # A payment outside the period is not in the report at all.
-    later = client.get(reverse("remittance:report", args=["days"]), {"from": "2026-04-16", "to": "2026-12-31"})
+    later = client.get(
+        reverse("remittance:report", args=["days"]), {"from": "2026-04-16", "to": "2026-12-31"}
+    )
     assert later.context["report"].rows == [("Evergreen Health Plan", 1, D("20.0"), 20, 0)]
+
+
+@pytest.mark.django_db
+def test_the_ledger_export_writes_a_negative_payment_as_a_plain_number(practice, users):
+    from knead.ledger.export import export_csv
+    from knead.ledger.services import record_payment
+
+    _provider, _payer, client = _people(practice, client_name=("-Smith", "Jones"))
+    # $12.50 paid with nothing owed yet: credit on account, an entry of −12.50 for the client.
+    record_payment(
+        client,
+        amount=D("12.50"),
+        method="cash",
+        received_on=dt.date(2026, 4, 21),
+        user=users["front_desk"],
+    )
+    rows = export_csv(practice).splitlines()
+    assert (
+        rows[0] == "date,client_id,visit_id,claim_id,claim_line,responsibility,kind,amount,source"
+    )
+    amounts = [row.split(",")[7] for row in rows[1:]]
+    assert "-12.50" in amounts and not any(a.startswith("'") for a in amounts)

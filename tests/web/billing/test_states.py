@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from knead.claims.states import ClaimState, TransitionRefused, can_move, check_move
+from knead.claims.states import (
+    Action,
+    ClaimState,
+    TransitionRefused,
+    allows,
+    can_move,
+    check_hand_move,
+    check_move,
+    hand_moves,
+    offers,
+)
 
 S = ClaimState
 # The issue's life cycle, written out by hand (billing issue, "Claim state").
@@ -45,3 +55,62 @@ def test_a_draft_cannot_be_submitted_without_being_scrubbed_ready():
 
 def test_closed_is_final():
     assert [t for t in S if can_move(S.CLOSED, t)] == []
+
+
+# Moves a person may make, from the life cycle above with SUBMITTED (a batch), ACCEPTED and
+# REJECTED (a 999/277CA), PAID/PARTIAL/DENIED (an 835) and APPEALED (an appeal) left out.
+BY_HAND = {
+    S.DRAFT: [S.READY, S.CLOSED],
+    S.READY: [S.DRAFT, S.CLOSED],
+    S.SUBMITTED: [],
+    S.ACCEPTED: [],
+    S.REJECTED: [S.DRAFT, S.CLOSED],
+    S.PAID: [S.CLOSED],
+    S.PARTIAL: [S.CLOSED],
+    S.DENIED: [S.CLOSED],
+    S.APPEALED: [S.CLOSED],
+    S.CLOSED: [],
+}
+
+
+@pytest.mark.parametrize("state", list(S))
+def test_moves_by_hand_are_ready_draft_and_close_where_the_life_cycle_allows(state):
+    assert hand_moves(state) == BY_HAND[state]
+
+
+@pytest.mark.parametrize("state", list(S))
+def test_a_move_by_hand_to_a_state_a_file_proves_is_refused(state):
+    for target in (S.SUBMITTED, S.ACCEPTED, S.REJECTED, S.PAID, S.PARTIAL, S.DENIED, S.APPEALED):
+        with pytest.raises(TransitionRefused):
+            check_hand_move(state, target)
+
+
+# The page's buttons per state: a draft's scrub is its move to READY; corrections, voids and
+# secondary claims follow an adjudication; appeals a partial payment, a denial or an appeal.
+OFFERS = {
+    S.DRAFT: ["Scrub and move to READY", "Close"],
+    S.READY: ["Scrub again", "Back to DRAFT", "Close"],
+    S.SUBMITTED: [],
+    S.ACCEPTED: [],
+    S.REJECTED: ["Back to DRAFT", "Close"],
+    S.PAID: ["Corrected claim (7)", "Void (8)", "Secondary claim", "Close"],
+    S.PARTIAL: ["Corrected claim (7)", "Void (8)", "Secondary claim", "Start an appeal", "Close"],
+    S.DENIED: ["Corrected claim (7)", "Void (8)", "Secondary claim", "Start an appeal", "Close"],
+    S.APPEALED: ["Start an appeal", "Close"],
+    S.CLOSED: [],
+}
+
+
+@pytest.mark.parametrize("state", list(S))
+def test_the_offers_of_each_state(state):
+    assert [o.label for o in offers(state)] == OFFERS[state]
+
+
+def test_a_secondary_claim_is_not_offered_a_secondary_of_its_own():
+    assert "Secondary claim" not in [o.label for o in offers(S.PAID, secondary=True)]
+    assert not allows(S.PAID, Action.SECONDARY, secondary=True)
+
+
+def test_only_a_ready_claim_can_be_batched_and_only_drafts_and_ready_claims_scrubbed():
+    assert [s for s in S if allows(s, Action.BATCH)] == [S.READY]
+    assert [s for s in S if allows(s, Action.SCRUB)] == [S.DRAFT, S.READY]

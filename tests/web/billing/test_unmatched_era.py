@@ -16,8 +16,8 @@ from django.urls import reverse
 from knead.accounts.roles import Role
 from knead.claims.models import Claim
 from knead.claims.services import BillingRefused, create_claims
+from knead.remittance.imports import start_import
 from knead.remittance.models import Posting, Remittance, WorkItem, WorkKind
-from knead.remittance.posting import start_import
 from knead.remittance.queue import claim_candidates, post_to_claim
 
 from ..conftest import make_user, signed_in

@@ -1,5 +1,5 @@
 """Claims beyond the happy path: scrub gating, rejections with reasons, corrected and secondary
-claims, unmatched 835 items, a background import with progress, and eligibility."""
+claims, unmatched 835 items, an import queued for a worker, and eligibility."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ from knead.claims.services import (
 )
 from knead.claims.states import TransitionRefused
 from knead.clients.models import Coverage
+from knead.jobs.runner import execute
 from knead.practice.models import Credentialing, Payer
-from knead.remittance.models import JobStatus, WorkItem, WorkKind
-from knead.remittance.posting import start_import
+from knead.remittance.imports import start_import
+from knead.remittance.models import JobStatus, Posting, WorkItem, WorkKind
 from knead.remittance.queue import dismiss, write_off
 
 from ..conftest import signed_in
@@ -248,8 +249,8 @@ def test_secondary_claim_carries_the_primary_adjudication(practice, users, setup
     assert "SBR*S*" in batch.content and "SVD*EVG01*41.6" in batch.content
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_large_import_runs_in_the_background_with_progress(practice, users, setup, client):
+@pytest.mark.django_db
+def test_a_queued_import_waits_for_a_worker_which_posts_it_once(practice, users, setup, client):
     claims = _claims(setup, practice, users["biller"], n=1)
     Claim.objects.filter(pk=claims[0].pk).update(status="accepted")
     result = start_import(
@@ -257,13 +258,28 @@ def test_a_large_import_runs_in_the_background_with_progress(practice, users, se
         name="era.835",
         user=users["biller"],
         practice=practice,
-        background=True,
+        queue=True,
     )
-    result.thread.join(timeout=60)
-    result.remittance.refresh_from_db()
-    assert result.remittance.status == JobStatus.DONE and result.remittance.processed == 4
+    remittance, job = result.remittance, result.job
+    assert (remittance.status, job.state, job.kind) == (JobStatus.QUEUED, "queued", "era_import")
+    assert not Posting.objects.filter(remittance=remittance).exists()
     client.force_login(users["biller"])
-    fragment = client.get(reverse("remittance:progress", args=[result.remittance.pk]))
+    waiting = client.get(reverse("remittance:progress", args=[remittance.pk])).content.decode()
+    assert f"Waiting for a worker (job {job.pk})" in waiting and "hx-get" in waiting
+    # What a worker does with the job's task: run the attempt named by the job's token.
+    assert execute(job.pk, job.token) == "done"
+    remittance.refresh_from_db()
+    job.refresh_from_db()
+    # ERA 2 holds 4 claim payments; only claim 1 is ours (the other 3 are not found).
+    assert (remittance.status, remittance.processed, remittance.matched) == (JobStatus.DONE, 4, 1)
+    assert (job.state, job.attempts, job.percent) == ("done", 1, 100)
+    assert job.note == "Posted 4 claims (1 matched, 3 not found)."
+    posted = Posting.objects.filter(remittance=remittance).count()
+    assert posted > 0
+    # The same attempt delivered twice (a task run again) does nothing.
+    assert execute(job.pk, job.token) == "skipped"
+    assert Posting.objects.filter(remittance=remittance).count() == posted
+    fragment = client.get(reverse("remittance:progress", args=[remittance.pk]))
     assert "Posted 4 claims" in fragment.content.decode() and fragment["HX-Refresh"] == "true"
 
 

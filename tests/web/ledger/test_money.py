@@ -21,7 +21,7 @@ from knead.ledger.models import AppendOnly, Entry
 from knead.ledger.selectors import client_balance, client_paid, insurance_balance
 from knead.ledger.services import LedgerRefused, charge_visit, record_payment, refund
 from knead.practice.models import Payer
-from knead.remittance.posting import start_import
+from knead.remittance.imports import start_import
 from knead.visits.models import ServiceLine, Visit
 from knead.visits.services import sign_visit
 
@@ -460,3 +460,43 @@ def test_the_export_rows_of_each_responsibility_sum_to_what_it_owes(practice, us
     assert totals == {"client": D("5.40"), str(setup["payer"].pk): D("0.00")}
     assert {row[3] for row in rows} == {"", claim.claim_id}
     assert any(row[8].startswith("ERA ") for row in rows)
+
+
+def test_a_reversed_claim_that_closes_shows_no_balance(practice, users, setup):
+    visit = signed_visit(
+        setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["therapist"]
+    )
+    [claim] = create_claims([visit], user=users["biller"], practice=practice)
+    _sent(claim, users["biller"])
+    _post(
+        era(claim.claim_id, charge="60", paid="0", cas=[("CO", "50", "60")]),
+        practice,
+        users["biller"],
+    )
+    claim.refresh_from_db()
+    transition(claim, ClaimState.CLOSED, user=users["biller"], reason="Not worth appealing.")
+    claim.refresh_from_db()
+    # The payer decided: the open 60.00 is written off, so nothing shows as owed.
+    assert claim.balance == D("0.00")
+    assert insurance_balance(setup["client"]) == D("0.00")
+    assert Entry.objects.get(claim=claim, kind=EntryKind.WRITE_OFF).amount == D("-60.00")
+    _ok(practice)
+
+
+def test_ledger_check_exits_1_naming_a_claim_whose_stored_balance_disagrees(
+    practice, users, setup, capsys
+):
+    from knead.cli import main as knead
+
+    visit = signed_visit(
+        setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["therapist"]
+    )
+    [claim] = create_claims([visit], user=users["biller"], practice=practice)
+    assert knead(["ledger", "check", "--practice", practice.name]) == 0
+    Claim.objects.filter(pk=claim.pk).update(balance=D("130.00"))
+    assert knead(["ledger", "check", "--practice", practice.name]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"FAIL Claim {claim.claim_id}: its balance reads 130.00 but its entries on its payer "
+        "sum to 60.00." in out
+    )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from knead.clients.models import Case, CaseKind, Client, Coverage, Referral, Tristate
+from knead.ledger.services import charge_visit
 from knead.practice.models import FeeScheduleEntry, Payer, PayerKind, Provider
 from knead.visits.models import Amendment, ServiceLine, Visit
 
@@ -88,13 +89,15 @@ def add_visit(
         visit.signed_at = signed_at(day)
         visit.signed_by = paper["therapist"]
         visit.save()
+        charge_visit(visit, user=paper["therapist"])  # as signing does
     return visit
 
 
 @pytest.fixture(autouse=True)
 def inline_jobs(settings) -> None:
-    """Batch jobs run before the request returns, so tests see their result."""
-    settings.KNEAD_PAPERWORK_INLINE = True
+    """Jobs (the month's batch) run before the request returns, as a worker would run them:
+    django-tasks' inline backend; tests/web/jobs runs real workers."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Monthly superbill batches: run inline in tests (settings.KNEAD_PAPERWORK_INLINE)."""
+"""Monthly superbill batches: their job runs inline in these tests (conftest.inline_jobs)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import zipfile
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from knead.audit.models import Action, AuditEvent
 from knead.clients.models import Client, Coverage
@@ -21,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def march(paper) -> dict:
-    """Jordan: 2 signed March visits. Sam: 1 signed, 1 unsigned. One April visit (not in March)."""
+    """Jordan: 2 signed March visits. Sam: 1 signed, 1 unsigned. One April visit (not in March).
+    All are superbill visits: the client pays and claims it back."""
     sam = Client.objects.create(
         practice=paper["practice"], first_name="Sam", last_name="Sample",
         date_of_birth=dt.date(1990, 1, 1),
@@ -29,11 +29,14 @@ def march(paper) -> dict:
     coverage = Coverage.objects.create(
         practice=paper["practice"], client=sam, payer=paper["payer"], member_id="SAM-1"
     )
-    add_visit(paper, dt.date(2026, 3, 2))
-    add_visit(paper, dt.date(2026, 3, 16))
-    add_visit(paper, dt.date(2026, 3, 3), client=sam, coverage=coverage)
-    unsigned = add_visit(paper, dt.date(2026, 3, 10), client=sam, coverage=coverage, sign=False)
-    add_visit(paper, dt.date(2026, 4, 1))
+    path = {"billing_path": "superbill"}
+    add_visit(paper, dt.date(2026, 3, 2), **path)
+    add_visit(paper, dt.date(2026, 3, 16), **path)
+    add_visit(paper, dt.date(2026, 3, 3), client=sam, coverage=coverage, **path)
+    unsigned = add_visit(
+        paper, dt.date(2026, 3, 10), client=sam, coverage=coverage, sign=False, **path
+    )
+    add_visit(paper, dt.date(2026, 4, 1), **path)
     return {"sam": sam, "unsigned": unsigned}
 
 
@@ -113,12 +116,26 @@ def test_the_batch_list_links_each_months_latest_run(as_role, paper, march):
     assert "(earlier run)" in html
 
 
-def test_a_job_silent_for_ten_minutes_is_reported_as_stopped(as_role, paper):
-    job = BatchJob.objects.create(
-        practice=paper["practice"], month=dt.date(2026, 3, 1), status=JobStatus.RUNNING, total=5
-    )
-    eleven_minutes_ago = timezone.now() - dt.timedelta(minutes=11)
-    BatchJob.objects.filter(pk=job.pk).update(updated=eleven_minutes_ago)
-    html = as_role("owner").get(reverse("paperwork:month", args=["2026-03"])).content.decode()
-    assert "stopped without finishing" in html
+def test_a_failed_batch_says_why_and_a_retry_makes_the_month_again_from_the_start(
+    as_role, paper, march
+):
+    from knead.jobs import registry
+    from knead.jobs.models import Job, JobState
+
+    client = as_role("owner")
+    client.post(reverse("paperwork:months"), {"month": "2026-03"})
+    batch = BatchJob.objects.get()
+    first_run = (batch.status, batch.total, batch.done, batch.issued, len(batch.problems))
+    job = Job.objects.get(kind="superbill_batch")
+    # As when the job's workers kept dying midway: the runner fails the job and tells the batch.
+    message = "Its worker stopped 3 times before it finished."
+    BatchJob.objects.filter(pk=batch.pk).update(status=JobStatus.RUNNING, done=1)
+    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED, error=message)
+    registry.get("superbill_batch").on_failed(job, message)
+    html = client.get(reverse("paperwork:month", args=["2026-03"])).content.decode()
+    assert f"The batch stopped: {message}" in html and reverse("jobs:list") in html
     assert "hx-get" not in html
+    client.post(reverse("jobs:retry", args=[job.pk]))  # the job runs inline in these tests
+    batch.refresh_from_db()
+    again = (batch.status, batch.total, batch.done, batch.issued, len(batch.problems))
+    assert again == first_run and batch.status == JobStatus.DONE  # nothing counted twice

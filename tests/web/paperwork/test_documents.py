@@ -14,9 +14,13 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from knead.billing.claim import PaymentMethod
+from knead.claims.services import create_claims
 from knead.clients.models import Client, Coverage, Relationship
+from knead.ledger.services import record_payment
+from knead.paperwork.services import Payment, payments_for
 from knead.practice.models import Payer
-from knead.visits.models import Visit
+from knead.visits.models import Amendment, Visit
 
 from .conftest import add_visit, pdf_pages, pdf_text
 
@@ -29,6 +33,12 @@ THIRTEEN = [
 ]  # fmt: skip
 
 
+@pytest.fixture
+def client_filed_visit(paper) -> Visit:
+    """March 4, 2026, billed by superbill: 60 minutes of 97124 = 4 units x $30 = $120."""
+    return add_visit(paper, dt.date(2026, 3, 4), billing_path="superbill")
+
+
 def get_pdf(client, url: str, **params) -> bytes:
     response = client.get(url, params)
     assert response.status_code == 200, response.content.decode()[-3000:]
@@ -36,27 +46,43 @@ def get_pdf(client, url: str, **params) -> bytes:
     return response.content
 
 
-def test_visit_paperwork_page_offers_every_document(as_role, signed_visit):
-    page = as_role("therapist").get(reverse("paperwork:visit", args=[signed_visit.pk]))
+def test_visit_paperwork_page_offers_every_document(as_role, client_filed_visit):
+    page = as_role("therapist").get(reverse("paperwork:visit", args=[client_filed_visit.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     for url_name in ("visit_superbill", "visit_soap_note", "visit_cms1500", "visit_necessity"):
-        assert reverse(f"paperwork:{url_name}", args=[signed_visit.pk]) in html
-    assert reverse("paperwork:coverage_kit", args=[signed_visit.coverage_id]) in html
+        assert reverse(f"paperwork:{url_name}", args=[client_filed_visit.pk]) in html
+    assert reverse("paperwork:coverage_kit", args=[client_filed_visit.coverage_id]) in html
     assert "cannot be issued" not in html
 
 
-def test_superbill_packet_has_the_superbill_then_the_signed_note_with_its_amendment(
-    as_role, signed_visit
-):
-    pdf = get_pdf(
-        as_role("therapist"), reverse("paperwork:visit_superbill", args=[signed_visit.pk])
+def pay(paper: dict, amount: str, method: str, *, reference: str = "", day=None) -> None:
+    """The front desk takes a payment from the paper client (applied oldest visit first)."""
+    record_payment(
+        paper["client"],
+        amount=Decimal(amount),
+        method=method,
+        reference=reference,
+        received_on=day or dt.date(2026, 3, 31),
+        user=paper["therapist"],
     )
+
+
+def test_superbill_packet_has_the_superbill_then_the_signed_note_with_its_amendment(as_role, paper):
+    visit = add_visit(paper, dt.date(2026, 3, 4), billing_path="superbill")
+    Amendment.objects.create(
+        visit=visit,
+        author=paper["therapist"],
+        reason="Late entry",
+        text="Client also reported headaches on waking.",
+    )
+    pay(paper, "120.00", "card", reference="4242")
+    pdf = get_pdf(as_role("therapist"), reverse("paperwork:visit_superbill", args=[visit.pk]))
     pages = pdf_pages(pdf)
     text = pdf_text(pdf)
     superbill = pages[0]
     for fact in (
-        f"Superbill no. V{signed_visit.pk:07d}",
+        f"Superbill no. V{visit.pk:07d}",
         "Practice A",
         "BILLING NPI 1234567893",
         "RENDERING NPI 1558598797",
@@ -74,6 +100,8 @@ def test_superbill_packet_has_the_superbill_then_the_signed_note_with_its_amendm
         assert fact in " ".join(superbill.split()), fact
     assert "03/04/2026 11 97124 GP" in text
     assert "A 60 4 $120.00" in text
+    # The $120.00 card payment taken at the desk, from the ledger.
+    assert "Paid by card $120.00" in text
     assert "PAID IN FULL: the client paid $120.00 by card" in text
     assert "Balance due $0.00" in text
     # The SOAP note follows on its own page; the amendment comes after the signature line.
@@ -83,53 +111,64 @@ def test_superbill_packet_has_the_superbill_then_the_signed_note_with_its_amendm
     assert signed < amended < text.index("Reason: Late entry Client also reported headaches")
 
 
-def test_superbill_takes_the_amount_paid_and_method_from_the_form(as_role, signed_visit):
-    url = reverse("paperwork:visit_superbill", args=[signed_visit.pk])
-    text = pdf_text(get_pdf(as_role("therapist"), url, paid="amount", amount="50", method="cash"))
-    # $120.00 charged - $50.00 paid = $70.00 due, and no paid-in-full statement.
-    assert "Amount paid by cash $50.00" in text
+def test_the_superbill_says_what_the_ledger_says_was_paid_whatever_the_request_asks(as_role, paper):
+    visit = add_visit(paper, dt.date(2026, 3, 4), billing_path="superbill")
+    pay(paper, "50.00", "cash")
+    url = reverse("paperwork:visit_superbill", args=[visit.pk])
+    # The old form's parameters are ignored: nothing typed can change what was paid.
+    text = pdf_text(get_pdf(as_role("therapist"), url, paid="full", method="card"))
+    # $120.00 charged - $50.00 paid in cash = $70.00 due.
+    assert "Paid by cash $50.00" in text
     assert "Balance due $70.00" in text
+    assert "PARTLY PAID: the client paid $50.00 by cash" in text
     assert "PAID IN FULL" not in text
 
 
-def test_superbill_form_refuses_a_missing_amount(as_role, signed_visit):
-    url = reverse("paperwork:visit_superbill", args=[signed_visit.pk])
-    response = as_role("therapist").get(url, {"paid": "amount", "method": "cash"}, follow=True)
-    assert response["Content-Type"].startswith("text/html")
-    assert "Give the amount the client paid." in response.content.decode()
+def test_a_superbill_with_nothing_paid_says_so(as_role, paper):
+    visit = add_visit(paper, dt.date(2026, 3, 4), billing_path="superbill")
+    url = reverse("paperwork:visit_superbill", args=[visit.pk])
+    text = pdf_text(get_pdf(as_role("therapist"), url))
+    assert "Amount paid $0.00" in text
+    assert "Balance due $120.00" in text
+    assert "NOTHING PAID: the client has paid nothing toward the services listed" in text
+    assert "PAID IN FULL" not in text
 
 
 def test_date_range_superbill_lists_only_the_ranges_visits(as_role, paper):
     for day in (dt.date(2026, 3, 2), dt.date(2026, 3, 9), dt.date(2026, 3, 16)):
-        add_visit(paper, day)
-    add_visit(paper, dt.date(2026, 4, 1))
+        add_visit(paper, day, billing_path="superbill")
+    add_visit(paper, dt.date(2026, 4, 1), billing_path="superbill")
+    pay(paper, "360.00", "card", reference="4242")  # oldest first: the three March visits
     client = paper["client"]
     url = reverse("paperwork:client_superbill", args=[client.pk])
     text = pdf_text(get_pdf(as_role("biller"), url, start="2026-03-01", end="2026-03-31"))
     for day in ("03/02/2026", "03/09/2026", "03/16/2026"):
         assert f"{day} 11 97124" in text
     assert "04/01/2026" not in text
-    # 3 visits x $120.00 = $360.00, paid in full by default.
+    # 3 visits x $120.00 = $360.00, paid at the desk.
     assert "Total charges $360.00" in text
     assert "PAID IN FULL: the client paid $360.00 by card" in text
     assert f"Superbill no. C{client.pk}-20260302-20260316" in text
     assert text.count("SOAP Note (signed)") == 3
 
 
-def test_date_range_superbill_applies_a_partial_payment_to_the_earliest_visits(as_role, paper):
-    add_visit(paper, dt.date(2026, 3, 2))
-    add_visit(paper, dt.date(2026, 3, 9))
+def test_date_range_superbill_shows_a_partial_payment_applied_to_the_earliest_visits(
+    as_role, paper
+):
+    add_visit(paper, dt.date(2026, 3, 2), billing_path="superbill")
+    add_visit(paper, dt.date(2026, 3, 9), billing_path="superbill")
+    pay(paper, "150.00", "check", reference="1044")
     url = reverse("paperwork:client_superbill", args=[paper["client"].pk])
-    params = {"start": "2026-03-01", "end": "2026-03-31", "paid": "amount", "amount": "150"}
-    text = pdf_text(get_pdf(as_role("biller"), url, method="check", **params))
+    text = pdf_text(get_pdf(as_role("biller"), url, start="2026-03-01", end="2026-03-31"))
     # $150 paid: $120.00 to 03/02 and $30.00 to 03/09; $240.00 - $150.00 = $90.00 due.
-    assert "Amount paid by check $150.00" in text
+    assert "Paid by check $150.00" in text
     assert "Balance due $90.00" in text
 
 
 def test_client_page_shows_the_range_and_its_total(as_role, paper):
-    add_visit(paper, dt.date(2026, 3, 2))
-    add_visit(paper, dt.date(2026, 3, 9))
+    add_visit(paper, dt.date(2026, 3, 2), billing_path="superbill")
+    add_visit(paper, dt.date(2026, 3, 9), billing_path="superbill")
+    pay(paper, "240.00", "card")
     page = as_role("front_desk").get(reverse("paperwork:client", args=[paper["client"].pk]))
     html = page.content.decode()
     # The default range is the month of the latest visit: March 2026.
@@ -162,19 +201,19 @@ def test_soap_note_of_an_unsigned_visit_is_refused(as_role, paper):
     assert "The note is not signed yet" in response.content.decode()
 
 
-def test_cms1500_replica_carries_the_claims_boxes(as_role, signed_visit):
-    url = reverse("paperwork:visit_cms1500", args=[signed_visit.pk])
+def test_cms1500_replica_carries_the_claims_boxes(as_role, client_filed_visit):
+    url = reverse("paperwork:visit_cms1500", args=[client_filed_visit.pk])
     text = pdf_text(get_pdf(as_role("biller"), url))
     assert "HEALTH INSURANCE CLAIM FORM" in text  # the drawn form
     assert "EVG123456789 EXAMPLE, JORDAN" in text  # 1a and 2
     assert "M5450 M62830" in text  # 21 A, B without the decimal point
     assert "03 04 26 03 04 26 11 97124 A 120 00 4 GP 1558598797" in text  # 24 line 1
     assert "1234567893" in text  # 33a
-    assert f"V{signed_visit.pk:07d}" in text  # 26
+    assert f"V{client_filed_visit.pk:07d}" in text  # 26
 
 
-def test_cms1500_data_only_prints_no_form_and_uses_the_stored_offsets(as_role, signed_visit):
-    url = reverse("paperwork:visit_cms1500", args=[signed_visit.pk])
+def test_cms1500_data_only_prints_no_form_and_uses_the_stored_offsets(as_role, client_filed_visit):
+    url = reverse("paperwork:visit_cms1500", args=[client_filed_visit.pk])
     owner = as_role("owner")
     plain = get_pdf(owner, url, mode="data-only")
     assert "HEALTH INSURANCE CLAIM FORM" not in pdf_text(plain)
@@ -203,13 +242,23 @@ def _position(pdf: bytes, value: str) -> tuple[float, float]:
     return found[0]
 
 
-def test_cms1500_filed_by_the_client_leaves_box_13_unsigned(as_role, paper, signed_visit):
+def test_cms1500_filed_by_the_client_leaves_box_13_unsigned(as_role, paper, users):
     client = paper["client"]
     client.signature_on_file_on = dt.date(2026, 1, 5)
     client.save()
-    url = reverse("paperwork:visit_cms1500", args=[signed_visit.pk])
-    by_practice = pdf_text(get_pdf(as_role("biller"), url, mode="data-only"))
-    by_client = pdf_text(get_pdf(as_role("biller"), url, mode="data-only", submitter="client"))
+    superbill = add_visit(paper, dt.date(2026, 3, 4), billing_path="superbill")
+    direct = add_visit(paper, dt.date(2026, 3, 11), billing_path="direct")
+    [claim] = create_claims([direct], user=users["biller"], practice=paper["practice"])
+    by_client = pdf_text(
+        get_pdf(
+            as_role("biller"),
+            reverse("paperwork:visit_cms1500", args=[superbill.pk]),
+            mode="data-only",
+        )
+    )
+    by_practice = pdf_text(
+        get_pdf(as_role("biller"), reverse("claims:cms1500", args=[claim.pk]), mode="data")
+    )
     # 12 and 13 "SIGNATURE ON FILE" when the practice bills; the client signs 12 and leaves 13.
     assert by_practice.count("SIGNATURE ON FILE") == 2
     assert by_client.count("SIGNATURE ON FILE") == 0
@@ -219,7 +268,7 @@ def test_seven_lines_continue_on_a_second_cms1500_page(as_role, paper):
     codes = ["97124", "97140", "97112", "97110", "97530", "97035", "97116"]
     lines = [(code, 15, 1, "30.00") for code in codes]
     lines[6] = ("97116", 15, 1, "36.00")
-    visit = add_visit(paper, dt.date(2026, 3, 4), lines=lines)
+    visit = add_visit(paper, dt.date(2026, 3, 4), lines=lines, billing_path="superbill")
     url = reverse("paperwork:visit_cms1500", args=[visit.pk])
     pages = pdf_pages(get_pdf(as_role("biller"), url, mode="data-only"))
     assert len(pages) == 2
@@ -235,7 +284,9 @@ def test_seven_lines_continue_on_a_second_cms1500_page(as_role, paper):
 
 
 def test_thirteen_diagnoses_print_on_the_cms1500_and_on_a_range_superbill(as_role, paper):
-    visit = add_visit(paper, dt.date(2026, 3, 4), diagnoses=THIRTEEN, sign=False)
+    visit = add_visit(
+        paper, dt.date(2026, 3, 4), diagnoses=THIRTEEN, sign=False, billing_path="superbill"
+    )
     Visit.objects.filter(pk=visit.pk).update(signed_at=dt.datetime(2026, 3, 4, 18, tzinfo=dt.UTC))
     form = pdf_text(get_pdf(as_role("biller"), reverse("paperwork:visit_cms1500", args=[visit.pk])))
     for code in THIRTEEN:
@@ -249,7 +300,7 @@ def test_thirteen_diagnoses_print_on_the_cms1500_and_on_a_range_superbill(as_rol
     assert "A M54.50" in text
 
 
-def test_injury_case_shows_on_the_superbill_and_the_cms1500(as_role, injury_visit):
+def test_injury_case_shows_on_the_superbill_and_the_cms1500(as_role, users, injury_visit):
     superbill = pdf_text(
         get_pdf(as_role("therapist"), reverse("paperwork:visit_superbill", args=[injury_visit.pk]))
     )
@@ -257,13 +308,12 @@ def test_injury_case_shows_on_the_superbill_and_the_cms1500(as_role, injury_visi
     assert "DATE OF ACCIDENT OR INJURY 02/20/2026" in superbill
     assert "INSURER CLAIM NUMBER PIP-2026-0042" in superbill
     assert "REFERRING NPI 1245319599" in superbill
+    # The carrier is billed directly: the CMS-1500 prints from the claim record.
+    [claim] = create_claims([injury_visit], user=users["biller"], practice=injury_visit.practice)
     form = pdf_text(
-        get_pdf(
-            as_role("biller"),
-            reverse("paperwork:visit_cms1500", args=[injury_visit.pk]),
-            mode="data-only",
-        )
+        get_pdf(as_role("biller"), reverse("claims:cms1500", args=[claim.pk]), mode="data")
     )
+    assert claim.claim_id in form  # 26
     assert "SAFE ROADS AUTO" in form
     assert "Y4 PIP-2026-0042" in form  # 11b: property & casualty claim number
     assert "DN NGUYEN, LEE" in form or "DN LEE NGUYEN" in form  # 17
@@ -345,16 +395,15 @@ def test_letter_of_medical_necessity_is_prefilled_from_the_case_and_printed_as_e
     assert "Letter of medical necessity" in text or "LETTER OF MEDICAL NECESSITY" in text.upper()
 
 
-def test_a_partial_payment_fills_the_earliest_visits_first(paper):
-    from knead.billing.claim import PaymentMethod
-    from knead.paperwork.services import Payment, payments_for
-
-    visits = [add_visit(paper, dt.date(2026, 3, d)) for d in (16, 2, 9)]  # $120.00 each
-    payments = payments_for(visits, total_paid=Decimal("250.00"), method=PaymentMethod.CASH)
-    # 250 = 120 (03/02) + 120 (03/09) + 10 (03/16).
-    assert payments[visits[1].pk] == Payment(Decimal("120.00"), PaymentMethod.CASH)
-    assert payments[visits[2].pk] == Payment(Decimal("120.00"), PaymentMethod.CASH)
-    assert payments[visits[0].pk] == Payment(Decimal("10.00"), PaymentMethod.CASH)
-    nothing = payments_for(visits, total_paid=Decimal("0.00"))
+def test_what_each_visit_was_paid_comes_from_the_payments_applied_oldest_first(paper):
+    visits = [add_visit(paper, dt.date(2026, 3, d), billing_path="superbill") for d in (16, 2, 9)]
+    nothing = payments_for(visits)
     assert {p.amount for p in nothing.values()} == {Decimal("0.00")}
     assert {p.method for p in nothing.values()} == {None}
+    pay(paper, "250.00", "cash")  # $120.00 each
+    payments = payments_for(visits)
+    # 250 = 120 (03/02) + 120 (03/09) + 10 (03/16).
+    cash = PaymentMethod.CASH
+    assert payments[visits[1].pk] == Payment(Decimal("120.00"), ((cash, Decimal("120.00")),))
+    assert payments[visits[2].pk] == Payment(Decimal("120.00"), ((cash, Decimal("120.00")),))
+    assert payments[visits[0].pk] == Payment(Decimal("10.00"), ((cash, Decimal("10.00")),))

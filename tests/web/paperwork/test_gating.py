@@ -125,7 +125,7 @@ def test_a_bad_or_empty_range_goes_back_to_the_form_with_a_message(as_role, pape
         url = reverse(name, args=[paper["client"].pk])
         backwards = client.get(url, {"start": "2026-03-31", "end": "2026-03-01"}, follow=True)
         html = backwards.content.decode()
-        assert "Check the date range and the payment." in html
+        assert "Check the date range." in html
         assert "The range cannot end before it starts." in html
         empty = client.get(url, {"start": "2026-01-01", "end": "2026-01-31"}, follow=True)
         assert "There is no visit in this date range." in empty.content.decode()

@@ -171,6 +171,16 @@ def signature_block(
 ) -> Flowable:
     """A signature line with the signer's printed name and a date line, kept on one page
     together with the statement being signed."""
+    return KeepTogether(
+        signature_parts(signer, statement=statement, date_label=date_label, signed=signed)
+    )
+
+
+def signature_parts(
+    signer: str, *, statement: str = "", date_label: str = "Date", signed: str | None = None
+) -> list[Flowable]:
+    """The flowables of ``signature_block``, for a caller that keeps them together with more
+    (ReportLab cannot nest one kept-together group in another)."""
     sign_value = text(signed, "cell") if signed else text(" ", "cell")
     table = Table(
         [
@@ -193,7 +203,7 @@ def signature_block(
     head: list[Flowable] = [Spacer(1, 6)]
     if statement:
         head.append(text(statement, "small"))
-    return KeepTogether([*head, table])
+    return [*head, table]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,11 @@
 """The signed SOAP note of one visit, and its PDF.
 
 Only signed notes can be built: an unsigned note has no ``signed_by``/``signed_at`` and is
-rejected. Later corrections are amendments: each keeps who made it, when, why and its text, and
+rejected. Later additions are amendments: each keeps who made it, when, why and its text, and
 the PDF prints them after the signed note as amendments, never merged into the original text.
+A correction of the billed facts (date, services, diagnoses) prints the same way: the facts as
+signed and as corrected, side by side, with who corrected them, when and why. The note's header
+shows the facts as they stand now (the last correction).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from knead.billing.codes.icd10 import with_dot
 from knead.billing.documents.errors import DocumentError
 from knead.billing.documents.pdf import (
     CONTENT_WIDTH,
@@ -42,6 +46,65 @@ class Amendment:
 
 
 @dataclass(frozen=True, slots=True)
+class BilledLine:
+    """One service line as billed: code, modifiers, minutes, units and diagnosis pointers."""
+
+    code: str
+    minutes: int
+    units: int
+    modifiers: tuple[str, ...] = ()
+    pointers: tuple[int, ...] = ()
+
+    def display(self) -> str:
+        """E.g. "97124-GP, 60 min, 4 units, dx A B"."""
+        code = "-".join((self.code, *self.modifiers))
+        letters = " ".join("ABCDEFGHIJKL"[p - 1] for p in self.pointers if 1 <= p <= 12)
+        parts = [code, f"{self.minutes} min", f"{self.units} unit{'s' if self.units != 1 else ''}"]
+        return ", ".join(parts + ([f"dx {letters}"] if letters else []))
+
+
+@dataclass(frozen=True, slots=True)
+class BilledFacts:
+    """What a visit bills: its date, diagnoses (ICD-10-CM, wire form, A first) and lines."""
+
+    visit_date: dt.date
+    diagnoses: tuple[str, ...]
+    lines: tuple[BilledLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction of a signed visit's billed facts, made after signing."""
+
+    author: str
+    at: dt.datetime
+    reason: str
+    original: BilledFacts
+    corrected: BilledFacts
+
+    def changes(self) -> tuple[tuple[str, str, str], ...]:
+        """(what, as signed, as corrected) for each fact that changed, in plain words."""
+        out = []
+        was, now = self.original, self.corrected
+        if was.visit_date != now.visit_date:
+            out.append(("Visit date", us_date(was.visit_date), us_date(now.visit_date)))
+        if was.diagnoses != now.diagnoses:
+            out.append(("Diagnoses", _diagnoses(was.diagnoses), _diagnoses(now.diagnoses)))
+        if was.lines != now.lines:
+            out.append(("Services", _services(was.lines), _services(now.lines)))
+        return tuple(out)
+
+
+def _diagnoses(codes: tuple[str, ...]) -> str:
+    letters = "ABCDEFGHIJKL"
+    return ", ".join(f"{letters[i]} {with_dot(code)}" for i, code in enumerate(codes[:12]))
+
+
+def _services(lines: tuple[BilledLine, ...]) -> str:
+    return "; ".join(line.display() for line in lines) or "none"
+
+
+@dataclass(frozen=True, slots=True)
 class SignedNote:
     """A signed SOAP note. Pain is the client's 0-10 rating before and after treatment."""
 
@@ -64,6 +127,7 @@ class SignedNote:
     pain_after: int | None = None
     minutes: int | None = None
     amendments: tuple[Amendment, ...] = ()
+    corrections: tuple[Correction, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.signed_by.strip():
@@ -81,6 +145,12 @@ class SignedNote:
                 raise DocumentError(
                     f"amendments[{i}] is dated before the note was signed; corrections made "
                     "before signing belong in the note itself."
+                )
+        for i, correction in enumerate(self.corrections):
+            if correction.at < self.signed_at:
+                raise DocumentError(
+                    f"corrections[{i}] is dated before the note was signed; a note is "
+                    "corrected only once signed."
                 )
 
     @property
@@ -154,6 +224,27 @@ def soap_note_story(note: SignedNote) -> list[Flowable]:
                             "small",
                         ),
                         text(amendment.text),
+                        Spacer(1, 0.08 * inch),
+                    ]
+                )
+            )
+    if note.corrections:
+        story += [Spacer(1, 6), heading("Corrections of the billed facts (after signing)")]
+        for number, correction in enumerate(note.corrections, start=1):
+            rows = [
+                [(f"{what} as signed", was), (f"{what} corrected", now)]
+                for what, was, now in correction.changes()
+            ]
+            story.append(
+                KeepTogether(
+                    [
+                        rich(
+                            f"<b>Correction {number}</b> by {escape(correction.author)} on "
+                            f"{escape(us_datetime(correction.at))}. "
+                            f"<b>Reason:</b> {escape(correction.reason)}",
+                            "small",
+                        ),
+                        field_grid(rows, [CONTENT_WIDTH * 0.5, CONTENT_WIDTH * 0.5]),
                         Spacer(1, 0.08 * inch),
                     ]
                 )

@@ -5,8 +5,14 @@ e.g. a month. It carries everything a payer needs to process a member-submitted 
 practice and provider with NPI, licence, taxonomy and tax ID; the client with the member ID and
 group of the selected coverage; each service line with its date, place of service, CPT/HCPCS
 code and modifiers, minutes, units and charge; the ICD-10-CM diagnoses with descriptions and the
-pointers that tie lines to them; totals, the amount paid and how, and a paid-in-full statement;
-the referring provider and prescription; and the provider's signature line.
+pointers that tie lines to them; totals, the amount paid and how, and a statement that it was
+paid in full, in part or not at all; the referring provider and prescription; and the provider's
+signature line.
+
+One superbill is for one payer or case: a visit billed to an auto (PIP) or workers' comp case
+never shares a superbill with the client's health plan, and a case's own superbill carries its
+carrier, claim number and accident date. A one-visit superbill fits one page: many diagnoses go
+in two columns, and the payment and the certification are kept together.
 """
 
 from __future__ import annotations
@@ -18,7 +24,15 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, KeepTogether, NextPageTemplate, PageBreak, Spacer
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from knead.billing.claim import BillingProvider, Claim, InjuryKind, PaymentMethod, RenderingProvider
 from knead.billing.codes.code_lists import code_list
@@ -34,7 +48,7 @@ from knead.billing.documents.pdf import (
     heading,
     money,
     phone,
-    signature_block,
+    signature_parts,
     text,
     us_date,
 )
@@ -53,17 +67,38 @@ _PAYMENT = {
     PaymentMethod.CASH: "cash",
     PaymentMethod.CHECK: "check",
     PaymentMethod.CARD: "card",
+    PaymentMethod.HSA_FSA: "HSA/FSA card",
     PaymentMethod.OTHER: "other means",
 }
+# More diagnoses than this are listed in two columns, so one visit's superbill fits its page.
+_ONE_COLUMN_DIAGNOSES = 4
+
+
+def billed_to(claim: Claim) -> tuple[str | None, ...]:
+    """Who a visit is billed to, as one superbill must share it: the injury case (its
+    carrier, claim number and accident date) or the coverage (payer and member), or nobody."""
+    coverage, injury = claim.coverage, claim.injury
+    return (
+        coverage.payer.payer_id if coverage else None,
+        coverage.subscriber.member_id if coverage else None,
+        injury.kind.value if injury else None,
+        injury.claim_number if injury else None,
+        injury.accident_date.isoformat() if injury and injury.accident_date else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Superbill:
-    """The visits (claims) one superbill lists, in date order, and when it is issued."""
+    """The visits (claims) one superbill lists, in date order, and when it is issued.
+
+    ``paid_by`` optionally breaks the amount paid down by method (from the practice's ledger);
+    it must add up to the claims' amounts paid. Without it, the claims' methods are named.
+    """
 
     claims: tuple[Claim, ...]
     issued_on: dt.date
     number: str | None = None
+    paid_by: tuple[tuple[PaymentMethod, Decimal], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.claims:
@@ -77,6 +112,15 @@ class Superbill:
                 raise DocumentError(f"claims[{i}] ({claim.id}) is for another client.")
             if claim.billing_provider.npi != first.billing_provider.npi:
                 raise DocumentError(f"claims[{i}] ({claim.id}) is billed by another practice.")
+            if billed_to(claim) != billed_to(first):
+                raise DocumentError(
+                    f"claims[{i}] ({claim.id}) is billed to another payer or injury case than "
+                    f"{first.id}: one superbill covers the visits of one payer or case."
+                )
+        if self.paid_by and sum((a for _m, a in self.paid_by), Decimal("0.00")) != sum(
+            (c.amount_paid for c in self.claims), Decimal("0.00")
+        ):
+            raise DocumentError("paid_by does not add up to the amount paid on the visits.")
         ordered = tuple(sorted(self.claims, key=lambda c: (min(c.service_dates), c.id)))
         object.__setattr__(self, "claims", ordered)
 
@@ -273,37 +317,51 @@ def superbill_story(superbill: Superbill) -> list[Flowable]:
         story += [heading("Referral, prescription and case"), field_grid(referral_rows, _thirds())]
     story += [
         heading("Diagnoses (ICD-10-CM)"),
-        data_table(
-            ["Ptr", "Code", "Description"],
-            [[letters[c], with_dot(c), diagnosis_description(c)] for c in superbill.diagnoses],
-            [0.45 * inch, 0.9 * inch, CONTENT_WIDTH - 1.35 * inch],
-        ),
+        _diagnoses_table(superbill, letters),
         heading("Services"),
         _services_table(superbill, letters),
         Spacer(1, 4),
     ]
-    story += _payment_statement(superbill)
     therapists = superbill.therapists
     if len(therapists) > 1:
-        # Each therapist certifies the visits they gave; the lines stay on one page.
-        story.append(KeepTogether([
-            signature_block(
+        # Each therapist certifies the visits they gave.
+        signatures: list[Flowable] = [
+            part
+            for i, therapist in enumerate(therapists)
+            for part in signature_parts(
                 _name_with_credentials(therapist),
                 statement="I certify that the services listed under my NPI were medically "
                 "indicated and personally provided as described, on the dates shown."
                 if i == 0 else "",
             )
-            for i, therapist in enumerate(therapists)
-        ]))
-        return story
-    story.append(
-        signature_block(
+        ]
+    else:
+        signatures = signature_parts(
             _signer(claim),
             statement="I certify that the services listed were medically indicated and "
             "personally provided as described, on the dates shown.",
         )
-    )
+    # The payment and the certification stay on one page: never a signature alone.
+    story.append(KeepTogether([_payment_statement(superbill), *signatures]))
     return story
+
+
+def _diagnoses_table(superbill: Superbill, letters: dict[str, str]) -> Flowable:
+    """The diagnoses, lettered; more than a few go in two columns (A, B … down the left)."""
+    rows = [[letters[c], with_dot(c), diagnosis_description(c)] for c in superbill.diagnoses]
+    if len(rows) <= _ONE_COLUMN_DIAGNOSES:
+        return data_table(
+            ["Ptr", "Code", "Description"], rows,
+            [0.45 * inch, 0.9 * inch, CONTENT_WIDTH - 1.35 * inch],
+        )  # fmt: skip
+    half = (len(rows) + 1) // 2
+    left, right = rows[:half], rows[half:] + [["", "", ""]] * (2 * half - len(rows))
+    side = CONTENT_WIDTH / 2
+    return data_table(
+        ["Ptr", "Code", "Description"] * 2,
+        [a + b for a, b in zip(left, right, strict=True)],
+        [0.35 * inch, 0.7 * inch, side - 1.05 * inch] * 2,
+    )
 
 
 def _provider_section(superbill: Superbill) -> list[Flowable]:
@@ -392,27 +450,52 @@ def _services_table(superbill: Superbill, letters: dict[str, str]) -> Flowable:
     )
 
 
-def _payment_statement(superbill: Superbill) -> list[Flowable]:
+def _payment_statement(superbill: Superbill) -> Flowable:
+    """The payment table with, beside it, whether the client paid in full, in part or not at
+    all (what the insurer needs to decide whom it reimburses)."""
     paid, total = superbill.amount_paid, superbill.total_charge
-    methods = ", ".join(_PAYMENT[m] for m in superbill.payment_methods)
+    due = max(superbill.balance, Decimal("0.00"))
+    if superbill.paid_by:
+        methods = ", ".join(_PAYMENT[m] for m, _a in superbill.paid_by)
+        paid_rows = [[f"Paid by {_PAYMENT[m]}", money(a)] for m, a in superbill.paid_by]
+        if len(paid_rows) > 1:
+            paid_rows.append(["Amount paid", money(paid)])
+    else:
+        methods = ", ".join(_PAYMENT[m] for m in superbill.payment_methods) if paid else ""
+        paid_rows = [[f"Amount paid{' by ' + methods if methods else ''}", money(paid)]]
     how = f" by {methods}" if methods else ""
-    rows = [
-        ["Total charges", money(total)],
-        [f"Amount paid{how}", money(paid)],
-        ["Balance due", money(max(superbill.balance, Decimal("0.00")))],
-    ]
-    story: list[Flowable] = [
-        data_table(["Payment", "Amount"], rows, [2.6 * inch, 1.0 * inch], right_columns=(1,))
-    ]
+    rows = [["Total charges", money(total)], *paid_rows, ["Balance due", money(due)]]
+    table = data_table(["Payment", "Amount"], rows, [2.4 * inch, 1.0 * inch], right_columns=(1,))
     if paid >= total:
-        story.append(
-            text(
-                f"PAID IN FULL: the client paid {money(paid)}{how} for the services listed. "
-                "Please send any reimbursement to the insured member.",
-                "statement",
-            )
+        words = (
+            f"PAID IN FULL: the client paid {money(paid)}{how} for the services listed. "
+            "Please send any reimbursement to the insured member."
         )
-    return story
+    elif paid == 0:
+        words = (
+            "NOTHING PAID: the client has paid nothing toward the services listed; "
+            f"{money(due)} is due to the practice."
+        )
+    else:
+        words = (
+            f"PARTLY PAID: the client paid {money(paid)}{how} toward the services listed; "
+            f"{money(due)} is still due to the practice."
+        )
+    block = Table(
+        [[table, text(words, "statement")]],
+        colWidths=[3.6 * inch, CONTENT_WIDTH - 3.6 * inch],
+        hAlign="LEFT",
+    )
+    block.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return block
 
 
 def render_superbill(

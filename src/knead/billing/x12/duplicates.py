@@ -59,9 +59,7 @@ def adjudication_key(payer: str, claim: ClaimPayment) -> str:
 
 def undone_key(payer: str, claim: ClaimPayment) -> str:
     """For a reversal: the key of the adjudication it undoes (the same amounts, signs turned)."""
-    return _digest(
-        f"{payer}|{_claim_number(claim)}|{_money(-claim.charge)}|{_money(-claim.paid)}"
-    )
+    return _digest(f"{payer}|{_claim_number(claim)}|{_money(-claim.charge)}|{_money(-claim.paid)}")
 
 
 def content_key(remittance: Remittance) -> str:
@@ -72,9 +70,7 @@ def content_key(remittance: Remittance) -> str:
     for payment in remittance.payments:
         header = payment.header
         claims = sorted(
-            "|".join(
-                (cp.id, cp.status, cp.payer_claim_id, _money(cp.charge), _money(cp.paid))
-            )
+            "|".join((cp.id, cp.status, cp.payer_claim_id, _money(cp.charge), _money(cp.paid)))
             for cp in payment.claims
         )
         lines.append(

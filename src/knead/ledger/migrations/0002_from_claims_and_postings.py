@@ -11,7 +11,8 @@ This replays them, oldest claim first, as the ledger services would have written
 3. each claim takes its lines over (an original from the visit, a replacement from the claim it
    replaces, a secondary from what the client was left), a void takes back the original's open
    balance, and the claim's postings are mirrored (payment, contractual, the client's share,
-   write-offs); a closed claim settles what is left;
+   write-offs); a closed claim settles what is left (written off if the payer had decided,
+   else back to the visit, unbilled);
 4. client payments become receipts applied to the client's open lines, oldest first.
 
 It uses only the historical models and the pure ledger arithmetic, so later changes to the
@@ -224,7 +225,11 @@ def forward(apps, schema_editor):  # noqa: C901 - one replay, in the order money
         if claim.status == "closed":
             for line in lines:
                 open_ = balances[(claim.payer_id, line.service_line_id, line.pk)]
-                if open_ > 0:
+                if open_ > 0 and not figures:
+                    # Never adjudicated (cancelled): back to the visit, unbilled.
+                    move(open_, (claim.payer_id, claim.pk, line.pk), (claim.payer_id, None, None),
+                         base(line), f"Claim {claim.claim_id} cancelled; back to unbilled")
+                elif open_ > 0:
                     add(
                         payer_id=claim.payer_id,
                         claim_id=claim.pk,
