@@ -8,7 +8,6 @@ benefit year, counted by the one visit-counting function (``visits.selectors.ear
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -59,7 +58,7 @@ def _money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
-def checkout(visit: Visit, *, today: dt.date) -> Checkout:
+def checkout(visit: Visit) -> Checkout:
     """The visit's charge, who owes it, and the estimated client share with its working."""
     open_amounts = selectors.visit_responsibility(visit)
     client_owes = open_amounts.get(None, ZERO)
@@ -67,7 +66,7 @@ def checkout(visit: Visit, *, today: dt.date) -> Checkout:
     charged = selectors.is_charged(visit)
     expected = sum((line.charge for line in visit.active_lines), ZERO)
     charge = client_owes + payers_owe if charged else expected
-    found, why, steps, explanation = _estimate(visit, today)
+    found, why, steps, explanation = _estimate(visit)
     if client_owes > 0:
         suggested = client_owes
     elif charged and payers_owe == 0:
@@ -91,9 +90,7 @@ def checkout(visit: Visit, *, today: dt.date) -> Checkout:
     )
 
 
-def _estimate(
-    visit: Visit, today: dt.date
-) -> tuple[Estimate | None, str, tuple[Step, ...], tuple[str, ...]]:
+def _estimate(visit: Visit) -> tuple[Estimate | None, str, tuple[Step, ...], tuple[str, ...]]:
     if visit.billing_path == BillingPath.SELF_PAY:
         return None, "Self-pay: nobody is billed, so the client pays the charge.", (), ()
     if visit.case_id and visit.case.payer_id:

@@ -33,9 +33,7 @@ class MoneyField(forms.Field):
                 f"“{text}” is not an amount: enter dollars and cents, e.g. 165.00."
             )
         try:
-            return Decimal(text.replace("$", "").replace(",", "").strip()).quantize(
-                Decimal("0.01")
-            )
+            return Decimal(text.replace("$", "").replace(",", "").strip()).quantize(Decimal("0.01"))
         except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             raise forms.ValidationError("Enter dollars and cents, e.g. 165.00.") from None
 
@@ -83,7 +81,8 @@ class PaymentForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["visits"].choices = [
-            (str(pk), f"Visit of {day:%m/%d/%Y}: ${owed:,.2f} open") for pk, day, owed in open_visits
+            (str(pk), f"Visit of {day:%m/%d/%Y}: ${owed:,.2f} open")
+            for pk, day, owed in open_visits
         ]
 
     def picked_visits(self) -> list[int] | None:

@@ -744,9 +744,7 @@ def record_payment(
 _CARD_DIGITS = re.compile(r"\d{4}")
 
 
-def _check_money(
-    amount: Decimal, day: dt.date, method: str, reference: str, *, what: str
-) -> None:
+def _check_money(amount: Decimal, day: dt.date, method: str, reference: str, *, what: str) -> None:
     """The checks every receipt passes: cents, not in the future, a known method, and for a
     card only its last four digits (a card number is never stored)."""
     if amount != amount.quantize(core.CENT):
@@ -762,13 +760,13 @@ def _check_money(
             "Choose how the money was paid: card, cash, check, HSA/FSA or other.", field="method"
         )
     digits = reference.strip()
-    if method in (PaymentMethod.CARD, PaymentMethod.HSA_FSA) and digits:
-        if not _CARD_DIGITS.fullmatch(digits):
-            raise LedgerRefused(
-                "For a card, enter only the last four digits of the card number (e.g. 4242), "
-                "never the whole number.",
-                field="reference",
-            )
+    card = method in (PaymentMethod.CARD, PaymentMethod.HSA_FSA)
+    if card and digits and not _CARD_DIGITS.fullmatch(digits):
+        raise LedgerRefused(
+            "For a card, enter only the last four digits of the card number (e.g. 4242), "
+            "never the whole number.",
+            field="reference",
+        )
 
 
 def _client_money(

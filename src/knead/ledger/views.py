@@ -149,7 +149,7 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits, pk=pk)
     client = visit.client
     open_visits = accounts.open_visits(client)
-    facts = checkout_facts(visit, today=timezone.localdate())
+    facts = checkout_facts(visit)
     if request.method == "POST":
         form = PaymentForm(request.POST, open_visits=open_visits)
         payment = _take_payment(request, client, form)
@@ -246,7 +246,9 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
 def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     kept = _statement(request, pk)
     download = request.GET.get("download") == "1"
-    record(request, Action.EXPORT, kept, detail=f"statement ({'download' if download else 'preview'})")
+    record(
+        request, Action.EXPORT, kept, detail=f"statement ({'download' if download else 'preview'})"
+    )
     response = HttpResponse(statements.statement_pdf(kept), content_type="application/pdf")
     disposition = "attachment" if download else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="statement-{kept.number}.pdf"'
@@ -276,9 +278,9 @@ def statement_runs(request: HttpRequest) -> HttpResponse:
     record(request, Action.LIST, object_type="ledger.statement")
     jobs = Job.objects.for_practice(request.practice).filter(kind=STATEMENT_RUN)[:6]
     kept = (
-        Statement.objects.for_practice(request.practice).select_related("client").order_by(
-            "-period_end", "client__last_name", "client__first_name"
-        )[:100]
+        Statement.objects.for_practice(request.practice)
+        .select_related("client")
+        .order_by("-period_end", "client__last_name", "client__first_name")[:100]
     )
     rows = [
         {

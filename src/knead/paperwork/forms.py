@@ -4,7 +4,6 @@ the insurer call's answers and the month of a batch."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms

@@ -113,9 +113,7 @@ def payments_for(visits: Sequence[Visit]) -> dict[int, Payment]:
     less refunds of them (``ledger.accounts.paid_by_visit``)."""
     paid = paid_by_visit(visits)
     return {
-        pk: Payment(
-            found.amount, tuple((PaymentMethod(m), a) for m, a in found.by_method)
-        )
+        pk: Payment(found.amount, tuple((PaymentMethod(m), a) for m, a in found.by_method))
         for pk, found in paid.items()
     }
 

@@ -20,7 +20,6 @@ from ..billing.factories import billing_setup, ready_practice, signed_visit
 
 D = Decimal
 pytestmark = pytest.mark.django_db
-TODAY = dt.date(2026, 6, 30)
 
 
 @pytest.fixture
@@ -51,15 +50,13 @@ def _visit(setup, day: dt.date, *, charge: str = "120.00", **fields) -> Visit:
     return visit
 
 
-def test_checkout_shows_the_estimate_working_and_suggests_the_client_share(
-    as_role, setup, users
-):
+def test_checkout_shows_the_estimate_working_and_suggests_the_client_share(as_role, setup, users):
     for day in (dt.date(2026, 3, 2), dt.date(2026, 4, 6)):  # two visits used this year
         signed_visit(setup, day, [("97124", 60, 4, "120.00", [])], users["therapist"])
     visit = sign_visit(
         _visit(setup, dt.date(2026, 5, 4), coverage=setup["coverage"]), user=users["therapist"]
     )
-    facts = checkout(visit, today=TODAY)
+    facts = checkout(visit)
     # Allowed 4 x $26.00 = $104.00 (below the $120.00 charge); $500 - $450 = $50.00 of
     # deductible left, all of it from this visit; 20% of the $54.00 left = $10.80; the plan pays
     # $54.00 - $10.80 = $43.20 and the client $50.00 + $10.80 = $60.80.
@@ -93,7 +90,7 @@ def test_a_payment_before_signing_is_credit_and_pays_the_visit_when_it_is_signed
     response = desk.post(url, {"amount": "165.00", "method": "cash", "received_on": "2026-05-04",
                                "kind": "payment"})  # fmt: skip
     receipt = desk.get(response["Location"]).content.decode()
-    assert "Credit on account</td><td class=\"num\">$165.00" in receipt
+    assert 'Credit on account</td><td class="num">$165.00' in receipt
     assert client_balance(setup["client"]) == D("-165.00")
     sign_visit(visit, user=users["therapist"])
     assert client_paid([visit]) == D("165.00")
@@ -110,7 +107,7 @@ def test_an_injury_case_visit_is_the_carriers_and_gets_no_client_estimate(setup,
         payer=carrier, claim_number="PIP-2026-0042", accident_date=dt.date(2026, 2, 20),
     )  # fmt: skip
     visit = _visit(setup, dt.date(2026, 5, 4), case=case)
-    facts = checkout(visit, today=TODAY)
+    facts = checkout(visit)
     assert facts.steps == ()
     assert "Safe Roads Auto" in facts.why_no_estimate
     assert "claim PIP-2026-0042" in facts.why_no_estimate
@@ -121,6 +118,6 @@ def test_a_self_pay_visit_says_the_client_pays_the_charge(setup, users):
         _visit(setup, dt.date(2026, 5, 4), charge="165.00", billing_path="self_pay"),
         user=users["therapist"],
     )
-    facts = checkout(visit, today=TODAY)
+    facts = checkout(visit)
     assert facts.why_no_estimate == "Self-pay: nobody is billed, so the client pays the charge."
     assert (facts.charge, facts.client_owes, facts.suggested) == (D("165.00"),) * 3

@@ -54,9 +54,7 @@ def _pay(page, visit_or_client, **data):
     return page.post(visit_or_client, fields)
 
 
-def test_the_front_desk_takes_165_by_card_at_checkout_and_prints_the_receipt(
-    as_role, setup, users
-):
+def test_the_front_desk_takes_165_by_card_at_checkout_and_prints_the_receipt(as_role, setup, users):
     visit = self_pay(setup, users["therapist"])
     desk = as_role("front_desk")
     url = reverse("ledger:checkout", args=[visit.pk])
@@ -87,9 +85,7 @@ def test_the_front_desk_takes_165_by_card_at_checkout_and_prints_the_receipt(
     assert client_paid([visit]) == D("165.00")
 
 
-def test_front_desk_owner_and_biller_take_payments_and_the_therapist_cannot(
-    as_role, setup, users
-):
+def test_front_desk_owner_and_biller_take_payments_and_the_therapist_cannot(as_role, setup, users):
     visit = self_pay(setup, users["therapist"])
     url = reverse("ledger:checkout", args=[visit.pk])
     assert as_role("therapist").get(url).status_code == 403
@@ -112,15 +108,15 @@ def test_a_payment_goes_to_the_oldest_visit_first_unless_the_desk_ticks_visits(
                  received_on="2026-04-06")  # fmt: skip
     receipt = desk.get(first["Location"]).content.decode()
     # $150: $100.00 pays 03/02 in full, $50.00 goes to 04/06.
-    assert "Visit of 03/02/2026</td><td class=\"num\">$100.00" in receipt
-    assert "Visit of 04/06/2026</td><td class=\"num\">$50.00" in receipt
+    assert 'Visit of 03/02/2026</td><td class="num">$100.00' in receipt
+    assert 'Visit of 04/06/2026</td><td class="num">$50.00' in receipt
     assert "no. 1044" in receipt
     assert (client_paid([march]), client_paid([april])) == (D("100.00"), D("50.00"))
     # The $50.00 left on April, ticked; $20.00 more than it owes stays on account.
     second = _pay(desk, url, amount="70.00", visits=[str(april.pk)], received_on="2026-04-06")
     receipt = desk.get(second["Location"]).content.decode()
-    assert "Visit of 04/06/2026</td><td class=\"num\">$50.00" in receipt
-    assert "Credit on account</td><td class=\"num\">$20.00" in receipt
+    assert 'Visit of 04/06/2026</td><td class="num">$50.00' in receipt
+    assert 'Credit on account</td><td class="num">$20.00' in receipt
     assert "credit on account $20.00" in receipt
     assert client_balance(setup["client"]) == D("-20.00")  # 200 charged - 220 paid
 

@@ -145,15 +145,17 @@ def statement_story(doc: StatementDocument) -> list[Flowable]:
         data_table(
             ["", "Amount"],
             [
-                ["Balance brought forward from the last statement",
-                 _amount_words(doc.brought_forward)],
+                [
+                    "Balance brought forward from the last statement",
+                    _amount_words(doc.brought_forward),
+                ],
                 ["New charges and your share after insurance", money(doc.new_charges)],
                 ["Payments and credits", money(doc.credits)],
             ],
             [CONTENT_WIDTH - 1.8 * inch, 1.8 * inch],
             right_columns=(1,),
             footer=[["Balance", _amount_words(doc.balance)]],
-        ),  # fmt: skip
+        ),
         heading("Since your last statement"),
         _lines_table(doc),
         heading("Aging of what you owe"),

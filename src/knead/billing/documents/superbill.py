@@ -70,6 +70,10 @@ _PAYMENT = {
     PaymentMethod.HSA_FSA: "HSA/FSA card",
     PaymentMethod.OTHER: "other means",
 }
+_SEVERAL_CERTIFY = (
+    "I certify that the services listed under my NPI were medically indicated and personally "
+    "provided as described, on the dates shown."
+)
 # More diagnoses than this are listed in two columns, so one visit's superbill fits its page.
 _ONE_COLUMN_DIAGNOSES = 4
 
@@ -330,9 +334,7 @@ def superbill_story(superbill: Superbill) -> list[Flowable]:
             for i, therapist in enumerate(therapists)
             for part in signature_parts(
                 _name_with_credentials(therapist),
-                statement="I certify that the services listed under my NPI were medically "
-                "indicated and personally provided as described, on the dates shown."
-                if i == 0 else "",
+                statement=_SEVERAL_CERTIFY if i == 0 else "",
             )
         ]
     else:
