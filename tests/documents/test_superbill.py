@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
+from knead.billing.claim import PaymentMethod
 from knead.billing.documents.errors import DocumentError
 from knead.billing.documents.superbill import (
     Superbill,
@@ -241,3 +243,41 @@ def test_a_superbill_for_two_therapists_names_each_with_their_lines_and_signatur
     assert text.count("Signature: Sam Reyes, LMT") == 1
     last_page = PdfReader(io.BytesIO(pdf)).pages[-1].extract_text()
     assert "Okonkwo, LMT" in last_page and "Reyes, LMT" in last_page  # signed on one page
+
+
+def test_a_one_visit_superbill_with_many_diagnoses_fits_its_page_certification_included():
+    # 12 diagnoses go in two columns; the payment and the certification stay together.
+    pdf = render_superbill(Superbill((thirteen_diagnoses_claim(),), ISSUED, "SB-13"))
+    pages = [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) == 1
+    assert "I certify that the services listed" in pages[0]
+    assert "Signature: Dana L. Okonkwo, LMT" in pages[0]
+
+
+def test_a_superbill_with_nothing_paid_says_so_and_names_no_method():
+    claim = make_claim(amount_paid="0.00", payment_method="card")
+    text = pdf_text(render_superbill(Superbill((claim,), ISSUED)))
+    assert "Amount paid $0.00" in text  # no "by card" for nothing paid
+    assert "Balance due $145.00" in text
+    assert (
+        "NOTHING PAID: the client has paid nothing toward the services listed; "
+        "$145.00 is due to the practice."
+    ) in text
+    assert "PAID IN FULL" not in text
+
+
+def test_the_amount_paid_is_broken_down_by_method_when_the_ledger_gives_it():
+    claim = make_claim(amount_paid="145.00", payment_method="card")
+    paid_by = ((PaymentMethod.CARD, Decimal("100.00")), (PaymentMethod.HSA_FSA, Decimal("45.00")))
+    text = pdf_text(render_superbill(Superbill((claim,), ISSUED, paid_by=paid_by)))
+    assert "Paid by card $100.00" in text
+    assert "Paid by HSA/FSA card $45.00" in text
+    assert "Amount paid $145.00" in text  # 100.00 + 45.00
+    assert "PAID IN FULL: the client paid $145.00 by card, HSA/FSA card" in text
+    with pytest.raises(DocumentError, match="does not add up"):
+        Superbill((claim,), ISSUED, paid_by=((PaymentMethod.CARD, Decimal("100.00")),))
+
+
+def test_a_superbill_never_mixes_a_health_plan_visit_with_an_injury_case():
+    with pytest.raises(DocumentError, match="another payer or injury case"):
+        Superbill((make_claim(), auto_injury_claim()), ISSUED)

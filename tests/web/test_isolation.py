@@ -73,6 +73,7 @@ LEDGER_RECORD_URLS = {
     "ledger:client": "client",
     "ledger:payment_new": "client",
     "ledger:refund_new": "client",
+    "ledger:credit_apply": "client",
     "ledger:statement_new": "client",
     "ledger:checkout": "visit",
     "ledger:receipt": "payment",

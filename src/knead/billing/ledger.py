@@ -166,8 +166,9 @@ def aging(
     items: Iterable[tuple[dt.date, Decimal]], as_of: dt.date
 ) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """Open amounts by age (dated by their service or charge date) in the four statement
-    buckets. Credits (negative amounts) are taken from the oldest buckets first, so the buckets
-    add up to the balance and none shows money owed that a credit already covers."""
+    buckets. Credits (negative amounts) are taken from the oldest buckets first, so none shows
+    money owed that a credit already covers; the buckets add up to what is owed, and a credit
+    larger than that leaves them all at zero (the statement's balance line shows the credit)."""
     totals = [ZERO, ZERO, ZERO, ZERO]
     credit = ZERO
     for day, amount in items:
@@ -179,7 +180,6 @@ def aging(
         take = min(credit, totals[index])
         totals[index] -= take
         credit -= take
-    totals[0] -= credit
     return totals[0], totals[1], totals[2], totals[3]
 
 

@@ -100,8 +100,17 @@ def _client_entries(client: Any) -> Any:
     return Entry.objects.filter(client=client, payer__isnull=True)
 
 
+METHOD_WORDS = {
+    "card": "card",
+    "cash": "cash",
+    "check": "check",
+    "hsa_fsa": "HSA/FSA card",
+    "other": "other means",
+}
+
+
 def _payment_words(payment: Payment) -> str:
-    method = payment.get_method_display()
+    method = METHOD_WORDS.get(payment.method, payment.method)
     reference = f" {'····' if payment.method in ('card', 'hsa_fsa') else 'no. '}{payment.reference}"
     what = {
         PaymentKind.PAYMENT: "Payment",
@@ -109,7 +118,7 @@ def _payment_words(payment: Payment) -> str:
         PaymentKind.PACKAGE: "Package credit",
         PaymentKind.REFUND: "Refund",
     }[PaymentKind(payment.kind)]
-    text = f"{what} {payment.number}, {method}{reference if payment.reference else ''}"
+    text = f"{what} {payment.number} by {method}{reference if payment.reference else ''}"
     if payment.kind == PaymentKind.REFUND and payment.reason:
         text += f": {payment.reason}"
     return text

@@ -20,6 +20,7 @@ from knead.paperwork.services import kit_benefits
 from knead.practice.models import ContractRate
 from knead.visits.models import Visit
 from knead.visits.selectors import earlier_use
+from knead.visits.services import billed_payer
 from knead.visits.to_claim import claim_for_visit
 
 ZERO = Decimal("0.00")
@@ -43,6 +44,7 @@ class Checkout:
 
     visit: Visit
     account: str
+    billed_to: str
     charged: bool
     charge: Decimal
     client_owes: Decimal
@@ -78,6 +80,7 @@ def checkout(visit: Visit) -> Checkout:
     return Checkout(
         visit=visit,
         account=account_number(visit.client),
+        billed_to=_billed_to(visit),
         charged=charged,
         charge=charge,
         client_owes=client_owes,
@@ -88,6 +91,18 @@ def checkout(visit: Visit) -> Checkout:
         estimate=found,
         why_no_estimate=why,
     )
+
+
+def _billed_to(visit: Visit) -> str:
+    """Who owes the charge, in words: the client, or the payer billed directly."""
+    if visit.billing_path != BillingPath.DIRECT:
+        return "The client" + (
+            " (who claims it back with a superbill)"
+            if visit.billing_path == BillingPath.SUPERBILL
+            else ""
+        )
+    payer = billed_payer(visit)
+    return payer.name if payer is not None else "No payer on the visit: the client"
 
 
 def _estimate(visit: Visit) -> tuple[Estimate | None, str, tuple[Step, ...], tuple[str, ...]]:

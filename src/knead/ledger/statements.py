@@ -230,7 +230,12 @@ def clients_with_balance(practice: Any, period_end: dt.date) -> list[int]:
         .values_list("client_id", "client__last_name", "client__first_name")
         .annotate(total=Sum("amount"))
     )
-    found = [(last, first, pk) for pk, last, first, total in rows if (total or ZERO) != 0]
+    # SQLite sums decimals as floats: -1.8e-15 is $0.00.
+    found = [
+        (last, first, pk)
+        for pk, last, first, total in rows
+        if (total or ZERO).quantize(core.CENT) != 0
+    ]
     return [pk for _last, _first, pk in sorted(found)]
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_ledger, name="client"),
     path("clients/<int:pk>/payments/", views.payment_new, name="payment_new"),
     path("clients/<int:pk>/refunds/", views.refund_new, name="refund_new"),
+    path("clients/<int:pk>/credit/", views.credit_apply, name="credit_apply"),
     path("clients/<int:pk>/statements/", views.statement_new, name="statement_new"),
     path("visits/<int:pk>/checkout/", views.checkout, name="checkout"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),

@@ -29,7 +29,7 @@ from knead.ledger import accounts, selectors, statements
 from knead.ledger.checkout import checkout as checkout_facts
 from knead.ledger.forms import PaymentForm, RefundForm, StatementDateForm
 from knead.ledger.models import Payment, Statement
-from knead.ledger.services import LedgerRefused, record_payment, refund
+from knead.ledger.services import LedgerRefused, apply_credit, on_account, record_payment, refund
 from knead.visits.models import Visit
 from knead.visits.to_claim import with_claim_facts
 
@@ -76,6 +76,8 @@ def _account_context(request: HttpRequest, client: Client, **forms: Any) -> dict
     balance = selectors.client_balance(client)
     return {
         "client": client,
+        "open_visits": open_visits,
+        "on_account": on_account(client),
         "account": accounts.account_number(client),
         "lines": accounts.client_account(client),
         "insurance": accounts.insurance_lines(client),
@@ -139,6 +141,20 @@ def refund_new(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(payment)
     context = _account_context(request, client, refund_form=form)
     return render(request, "ledger/client.html", context, status=400)
+
+
+@require_POST
+@requires("payments.take")
+def credit_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply the client's credit on account to their open visits, oldest first."""
+    client = _client(request, pk)
+    applied = apply_credit(client, user=request.user)
+    if applied:
+        record(request, Action.UPDATE, client, detail="credit applied to visits")
+        messages.success(request, f"${applied:,.2f} of credit on account applied to visits.")
+    else:
+        messages.info(request, "There was no credit on account to apply to an open visit.")
+    return redirect("ledger:client", pk=client.pk)
 
 
 @requires("payments.take")

@@ -238,3 +238,21 @@ def test_a_corrected_service_gives_its_payment_back_and_the_new_line_takes_it(se
     # The corrected visit costs $120.00, paid from the $165.00: $45.00 is credit on account.
     assert client_paid([visit]) == D("120.00")
     assert client_balance(setup["client"]) == D("-45.00")
+
+
+def test_credit_on_account_is_applied_to_an_older_open_visit_when_the_desk_asks(
+    as_role, setup, users
+):
+    visit = self_pay(setup, users["therapist"])  # $165.00
+    client = setup["client"]
+    record_payment(client, amount=D("105.00"), method="cash", received_on=dt.date(2026, 3, 2),
+                   user=users["front_desk"])  # fmt: skip
+    record_payment(client, amount=D("300.00"), method="card", kind="package",
+                   received_on=dt.date(2026, 3, 9), user=users["front_desk"])  # fmt: skip
+    page = as_role("front_desk").get(reverse("ledger:client", args=[client.pk])).content.decode()
+    assert "$300.00 paid is not applied to any visit" in page
+    response = as_role("front_desk").post(reverse("ledger:credit_apply", args=[client.pk]))
+    assert response["Location"] == reverse("ledger:client", args=[client.pk])
+    # $165.00 - $105.00 = $60.00 open, paid from the package; $240.00 stays on account.
+    assert client_paid([visit]) == D("165.00")
+    assert client_balance(client) == D("-240.00")

@@ -111,9 +111,7 @@ def test_an_entry_dated_before_a_statement_but_entered_after_it_goes_on_the_next
     assert april.balance == D("125.00")
 
 
-def test_a_kept_statement_reprints_exactly_after_the_account_and_the_practice_change(
-    setup, users
-):
+def test_a_kept_statement_reprints_exactly_after_the_account_and_the_practice_change(setup, users):
     client = setup["client"]
     visit(setup, users["therapist"], dt.date(2026, 3, 2))
     kept = issue_statement(client, period_end=dt.date(2026, 3, 31), user=None)
@@ -149,9 +147,7 @@ def test_a_statement_must_be_dated_after_the_last_and_not_in_the_future(setup, u
     assert Statement.objects.count() == 1
 
 
-def test_the_run_issues_one_statement_to_each_client_with_a_balance_and_never_twice(
-    setup, users
-):
+def test_the_run_issues_one_statement_to_each_client_with_a_balance_and_never_twice(setup, users):
     practice = setup["client"].practice
     owes = setup["client"]
     visit(setup, users["therapist"], dt.date(2026, 3, 2))  # owes $165.00

@@ -158,16 +158,18 @@ def statement_story(doc: StatementDocument) -> list[Flowable]:
         ),
         heading("Since your last statement"),
         _lines_table(doc),
-        heading("Aging of what you owe"),
-        data_table(
-            list(BUCKETS),
-            [[money(amount) for amount in doc.aging]],
-            [CONTENT_WIDTH / 4] * 4,
-            right_columns=(0, 1, 2, 3),
-        ),
-        Spacer(1, 6),
-        text(doc.message, "statement"),
     ]
+    if doc.amount_due:
+        # What is owed, by age; with nothing owed (a credit) nothing ages.
+        story += [
+            heading("Aging of what you owe"),
+            data_table(
+                list(BUCKETS),
+                [[money(amount) for amount in doc.aging]],
+                [CONTENT_WIDTH / 4] * 4,
+            ),
+        ]
+    story += [Spacer(1, 6), text(doc.message, "statement")]
     if doc.how_to_pay:
         story.append(text(doc.how_to_pay, "small"))
     story.append(KeepTogether(_remit_stub(doc)))
@@ -208,8 +210,10 @@ def _remit_stub(doc: StatementDocument) -> list[Flowable]:
     the amount enclosed."""
     remit = "\n".join((doc.practice_name, *doc.practice_lines))
     mail_from = "\n".join((doc.client_name, *doc.client_lines))
-    cut = Table([[text("Please detach and return this part with your payment.", "muted")]],
-                colWidths=[CONTENT_WIDTH])  # fmt: skip
+    cut = Table(
+        [[text("Please detach and return this part with your payment.", "muted")]],
+        colWidths=[CONTENT_WIDTH],
+    )
     cut.setStyle(
         TableStyle(
             [
@@ -219,8 +223,11 @@ def _remit_stub(doc: StatementDocument) -> list[Flowable]:
             ]
         )
     )
-    enclosed = Table([[text("Amount enclosed", "label")], [text("$", "body")]],
-                     colWidths=[1.8 * inch], rowHeights=[12, 26])  # fmt: skip
+    enclosed = Table(
+        [[text("Amount enclosed", "label")], [text("$", "body")]],
+        colWidths=[1.8 * inch],
+        rowHeights=[12, 24],
+    )
     enclosed.setStyle(
         TableStyle(
             [
@@ -235,27 +242,29 @@ def _remit_stub(doc: StatementDocument) -> list[Flowable]:
             [("Account number", doc.account), ("Statement date", us_date(doc.statement_date))],
             [("Amount due", money(doc.amount_due)), ("Statement no.", doc.number)],
         ],
-        [1.5 * inch, 1.4 * inch],
+        [1.3 * inch, 1.3 * inch],
     )
     stub = Table(
         [
-            [text("REMIT TO", "label"), text("FROM", "label"), ""],
-            [text(remit, "cell"), text(mail_from, "cell"), facts],
+            [text("REMIT TO", "label"), text("FROM", "label"), facts],
+            [text(remit, "cell"), text(mail_from, "cell"), ""],
             ["", "", enclosed],
         ],
-        colWidths=[2.35 * inch, 2.0 * inch, CONTENT_WIDTH - 4.35 * inch],
+        colWidths=[2.3 * inch, 2.0 * inch, CONTENT_WIDTH - 4.3 * inch],
         hAlign="LEFT",
     )
     stub.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("SPAN", (2, 0), (2, 1)),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
             ]
         )
     )
-    return [Spacer(1, 14), cut, Spacer(1, 2), text("Remittance", "h2"), stub]
+    return [Spacer(1, 8), cut, stub]
 
 
 def render_statement(doc: StatementDocument) -> bytes:
