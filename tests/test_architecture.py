@@ -46,3 +46,20 @@ def test_importing_every_core_module_loads_no_django():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_claims_never_import_remittance():
+    """Claims are what remittance posts against; the remittance app builds on claims, never the
+    reverse (the next payer's COB data and the inbound folder live in remittance)."""
+    claims = CORE.parent / "claims"
+    offenders = []
+    for path in claims.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("knead.remittance")]
+    assert offenders == []

@@ -49,10 +49,8 @@ def document(**changes) -> StatementDocument:
                 D("120.00"),
                 D("80.00"),
                 D("16.00"),
-            ),  # fmt: skip
-            StatementLine(
-                dt.date(2026, 10, 20), "Payment R0000003 by card ····4242", D("-30.00")
-            ),  # fmt: skip
+            ),
+            StatementLine(dt.date(2026, 10, 20), "Payment R0000003 by card ····4242", D("-30.00")),
         ),
         aging=(D("24.00"), D("10.00"), ZERO, ZERO),
     )

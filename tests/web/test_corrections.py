@@ -178,7 +178,7 @@ def test_a_visit_cannot_be_moved_after_the_day_its_note_was_signed(setup, users)
 def test_only_the_visits_therapist_or_the_owner_corrects_it(setup, users, practice):
     visit = setup["visit"]
     colleague = make_user("colleague", practice, "therapist")
-    with pytest.raises(CorrectionRefused, match="Only Ana Rivera.* or the practice owner"):
+    with pytest.raises(CorrectionRefused, match=r"Only Ana Rivera.* or the practice owner"):
         correct_visit(visit, manual_therapy(), user=colleague, reason=REASON)
     correct_visit(visit, manual_therapy(), user=users["owner"], reason=REASON)
     assert VisitCorrection.objects.get().author == users["owner"]

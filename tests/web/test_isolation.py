@@ -87,7 +87,7 @@ RECORD_URLS |= JOBS_RECORD_URLS
 POST_ONLY |= {
     "claims:scrub",
     "claims:move",
-    "claims:secondary",
+    "remittance:secondary",
     "claims:correct",
     "claims:batch_send",
     "claims:eligibility_new",
@@ -98,6 +98,7 @@ POST_ONLY |= {
     "ledger:payment_new",
     "ledger:refund_new",
     "ledger:statement_new",
+    "ledger:credit_apply",
     "jobs:retry",
 }
 

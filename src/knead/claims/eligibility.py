@@ -25,38 +25,51 @@ def _npi(coverage: Coverage) -> tuple[str, str, str]:
     practice = coverage.practice
     if practice.npi:
         return practice.name, "", practice.npi
-    provider = coverage.client.visits.filter(deleted_at__isnull=True).order_by(
-        "-date").first()
+    provider = coverage.client.visits.filter(deleted_at__isnull=True).order_by("-date").first()
     if provider is None:
-        raise BillingRefused("Set the practice's group NPI (or see the client once) before "
-                             "asking the payer about eligibility.")
+        raise BillingRefused(
+            "Set the practice's group NPI (or see the client once) before "
+            "asking the payer about eligibility."
+        )
     p = provider.provider
     return p.last_name, p.first_name, p.npi
 
 
 @transaction.atomic
-def new_inquiry(coverage: Coverage, *, user: Any, day: dt.date, send: bool = False) -> EligibilityCheck:
+def new_inquiry(
+    coverage: Coverage, *, user: Any, day: dt.date, send: bool = False
+) -> EligibilityCheck:
     name, first, npi = _npi(coverage)
     client = coverage.client
     self_insured = coverage.relationship == Relationship.SELF
-    check = EligibilityCheck(practice=coverage.practice, coverage=coverage, service_date=day,
-                             inquiry="", trace="")
+    check = EligibilityCheck(
+        practice=coverage.practice, coverage=coverage, service_date=day, inquiry="", trace=""
+    )
     check.stamp(user)
     check.save()
     check.trace = f"KNE{check.pk:09d}"
     inquiry = EligibilityInquiry(
-        provider_name=name, provider_first_name=first, provider_npi=npi,
-        payer_name=coverage.payer.name, payer_id=coverage.payer.payer_id,
+        provider_name=name,
+        provider_first_name=first,
+        provider_npi=npi,
+        payer_name=coverage.payer.name,
+        payer_id=coverage.payer.payer_id,
         member_id=coverage.member_id,
         subscriber_last_name=client.last_name if self_insured else coverage.subscriber_last_name,
         subscriber_first_name=client.first_name if self_insured else coverage.subscriber_first_name,
-        subscriber_birth_date=client.date_of_birth if self_insured else coverage.subscriber_date_of_birth,
-        service_date=day, trace_number=check.trace,
+        subscriber_birth_date=client.date_of_birth
+        if self_insured
+        else coverage.subscriber_date_of_birth,
+        service_date=day,
+        trace_number=check.trace,
     )
     try:
         check.inquiry = write_270(
-            [inquiry], TradingPartners(npi[:15], coverage.payer.payer_id[:15] or "PAYER"),
-            DbControlNumbers(), timezone.localtime().replace(tzinfo=None))
+            [inquiry],
+            TradingPartners(npi[:15], coverage.payer.payer_id[:15] or "PAYER"),
+            DbControlNumbers(),
+            timezone.localtime().replace(tzinfo=None),
+        )
     except X12Error as error:
         raise BillingRefused(f"The 270 could not be written: {error}") from None
     check.save(update_fields=["trace", "inquiry"])
@@ -100,6 +113,12 @@ def last_verified(coverage: Coverage) -> dt.date | None:
     """The latest phone verification or answered 271 for a coverage."""
     call = coverage.verifications.filter(deleted_at__isnull=True).order_by("-called_on").first()
     answer = coverage.eligibility.filter(answered_at__isnull=False).order_by("-answered_at").first()
-    days = [d for d in (call.called_on if call else None,
-                        timezone.localdate(answer.answered_at) if answer else None) if d]
+    days = [
+        d
+        for d in (
+            call.called_on if call else None,
+            timezone.localdate(answer.answered_at) if answer else None,
+        )
+        if d
+    ]
     return max(days) if days else None

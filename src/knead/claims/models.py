@@ -249,9 +249,7 @@ class AcknowledgementFile(PracticeScoped):
 
     class Meta:
         ordering = ["-created", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["practice", "sha256"], name="ack_file_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["practice", "sha256"], name="ack_file_once")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"

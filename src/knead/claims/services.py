@@ -841,55 +841,11 @@ def _copy_lines(
     )
 
 
-def _other_payer_dict(primary: Claim, base: core.Claim) -> dict[str, Any]:
-    from knead.remittance.models import Posting, PostingKind
-
-    data = claim_to_dict(base)["coverage"]
-    postings = list(
-        Posting.objects.filter(claim=primary).exclude(
-            kind__in=[PostingKind.WRITE_OFF, PostingKind.TO_CLIENT]
-        )
-    )
-    claim_level = [p for p in postings if p.line_id is None and p.kind != PostingKind.PAYMENT]
-    by_line: dict[int, list[Any]] = {}
-    for posting in postings:
-        if posting.line_id is not None:
-            by_line.setdefault(posting.line_id, []).append(posting)
-    positions = dict(primary.lines.values_list("id", "position"))
-    paid_date = primary.first_paid_on or primary.adjudicated_on
-    return {
-        "payer": data["payer"],
-        "subscriber": data["subscriber"],
-        "priority": data.get("priority", "primary"),
-        "paid_amount": str(primary.paid),
-        "paid_date": paid_date.isoformat() if paid_date else None,
-        "claim_number": primary.payer_claim_number or None,
-        "adjustments": _adjustments(claim_level),
-        "line_adjudications": [
-            {
-                "line": positions[line_id],
-                "paid_amount": str(
-                    sum((p.amount for p in items if p.kind == PostingKind.PAYMENT), Decimal("0.00"))
-                ),
-                "paid_date": paid_date.isoformat() if paid_date else None,
-                "adjustments": _adjustments([p for p in items if p.kind != PostingKind.PAYMENT]),
-            }
-            for line_id, items in sorted(by_line.items(), key=lambda kv: positions[kv[0]])
-        ],
-    }
-
-
-def _adjustments(postings: list[Any]) -> list[dict[str, str]]:
-    totals: dict[tuple[str, str], Decimal] = {}
-    for p in postings:
-        if p.group and p.reason:
-            totals[(p.group, p.reason)] = totals.get((p.group, p.reason), Decimal(0)) + p.amount
-    return [{"group": g, "reason": r, "amount": str(a)} for (g, r), a in totals.items() if a]
-
-
 @transaction.atomic
-def secondary_claim(primary: Claim, *, user: Any) -> Claim:
-    """The claim to the client's secondary coverage, carrying the primary's adjudication (COB)."""
+def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Claim:
+    """The claim to the client's secondary coverage, carrying the primary's adjudication
+    (``prior``: COB ``OtherPayer`` data, which the remittance app builds from its postings:
+    ``knead.remittance.secondary.secondary_claim``)."""
     if primary.state not in (S.PAID, S.PARTIAL, S.DENIED):
         raise BillingRefused("The primary payer has not adjudicated this claim yet.")
     if primary.primary_claim_id:
@@ -904,7 +860,6 @@ def secondary_claim(primary: Claim, *, user: Any) -> Claim:
         raise BillingRefused("The client has no secondary coverage on file.")
     if primary.secondary_claims.exclude(status=ClaimStatus.CLOSED).exists():
         raise BillingRefused("A secondary claim already exists for this claim.")
-    base = core_claim(primary)
     new = Claim(
         practice=primary.practice,
         client=primary.client,
@@ -917,7 +872,7 @@ def secondary_claim(primary: Claim, *, user: Any) -> Claim:
         service_to=primary.service_to,
         charge=primary.charge,
         diagnoses=primary.diagnoses,
-        other_payers=[_other_payer_dict(primary, base)],
+        other_payers=[prior],
     )
     new.stamp(user)
     new.save()

@@ -31,7 +31,6 @@ from knead.claims.services import (
     move_by_hand,
     recount_open,
     scrub_claim,
-    secondary_claim,
     sent_back_by_batching,
 )
 from knead.claims.states import ClaimState, TransitionRefused, hand_moves
@@ -60,20 +59,30 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     if query:
         for word in query.split()[:4]:
             claims = claims.filter(
-                Q(claim_id__icontains=word) | Q(client__last_name__icontains=word)
-                | Q(client__first_name__icontains=word) | Q(payer__name__icontains=word)
+                Q(claim_id__icontains=word)
+                | Q(client__last_name__icontains=word)
+                | Q(client__first_name__icontains=word)
+                | Q(payer__name__icontains=word)
             )
     counts = recount_open(request.practice)
     paginator = Paginator(claims.order_by("-service_from", "-id"), PAGE)
     if not query:
         # The per-status counts are already there: no second COUNT over every claim.
-        paginator.count = counts.get(status, 0) if status in ClaimStatus.values else sum(counts.values())
+        paginator.count = (
+            counts.get(status, 0) if status in ClaimStatus.values else sum(counts.values())
+        )
     page = paginator.get_page(request.GET.get("page"))
     record(request, Action.SEARCH if query else Action.LIST, object_type="claims.claim")
-    return render(request, "claims/claim_list.html", {
-        "page_obj": page, "status": status, "query": query,
-        "statuses": [(v, label, counts.get(v, 0)) for v, label in ClaimStatus.choices],
-    })
+    return render(
+        request,
+        "claims/claim_list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "query": query,
+            "statuses": [(v, label, counts.get(v, 0)) for v, label in ClaimStatus.choices],
+        },
+    )
 
 
 @requires("billing.edit")
@@ -82,8 +91,12 @@ def claim_new(request: HttpRequest) -> HttpResponse:
         ids = [int(v) for v in request.POST.getlist("visit") if v.isdigit()]
         visits = list(Visit.objects.for_practice(request.practice).filter(pk__in=ids))
         try:
-            made = create_claims(visits, user=request.user, practice=request.practice,
-                                 group=request.POST.get("group") == "1")
+            made = create_claims(
+                visits,
+                user=request.user,
+                practice=request.practice,
+                group=request.POST.get("group") == "1",
+            )
         except BillingRefused as error:
             messages.error(request, str(error))
             return redirect("claims:new")
@@ -105,14 +118,21 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     record(request, Action.VIEW, claim)
     findings = [{**f, "link": fix_link(claim, f["rule"])} for f in claim.findings]
-    return render(request, "claims/claim_detail.html", {
-        "claim": claim, "findings": findings, "lines": claim.lines.all(),
-        "events": claim.events.select_related("user"),
-        "postings": claim.postings.select_related("remittance", "line").order_by("id"),
-        "items": claim.work_items.all(), "appeals": claim.appeals.all(),
-        "offers": allowed_actions(claim),
-        "held": bool(claim.errors) and ClaimState.READY in hand_moves(claim.state),
-    })
+    return render(
+        request,
+        "claims/claim_detail.html",
+        {
+            "claim": claim,
+            "findings": findings,
+            "lines": claim.lines.all(),
+            "events": claim.events.select_related("user"),
+            "postings": claim.postings.select_related("remittance", "line").order_by("id"),
+            "items": claim.work_items.all(),
+            "appeals": claim.appeals.all(),
+            "offers": allowed_actions(claim),
+            "held": bool(claim.errors) and ClaimState.READY in hand_moves(claim.state),
+        },
+    )
 
 
 def _claim_action(request: HttpRequest, pk: int) -> Claim:
@@ -157,20 +177,9 @@ def claim_move(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim_action(request, pk)
     try:
-        new = corrected_claim(claim, user=request.user, frequency=request.POST.get("frequency", "7"))
-    except BillingRefused as error:
-        messages.error(request, str(error))
-        return redirect(claim)
-    record(request, Action.CREATE, new)
-    return redirect(new)
-
-
-@require_POST
-@requires("billing.edit")
-def claim_secondary(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_action(request, pk)
-    try:
-        new = secondary_claim(claim, user=request.user)
+        new = corrected_claim(
+            claim, user=request.user, frequency=request.POST.get("frequency", "7")
+        )
     except BillingRefused as error:
         messages.error(request, str(error))
         return redirect(claim)
@@ -181,30 +190,39 @@ def claim_secondary(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("billing.view")
 def batch_list(request: HttpRequest) -> HttpResponse:
     ready = (
-        Claim.objects.for_practice(request.practice).filter(status=ClaimStatus.READY)
-        .values("payer_id", "payer__name").order_by("payer__name")
+        Claim.objects.for_practice(request.practice)
+        .filter(status=ClaimStatus.READY)
+        .values("payer_id", "payer__name")
+        .order_by("payer__name")
     )
     per_payer: dict[int, dict] = {}
     for row in ready:
-        per_payer.setdefault(row["payer_id"], {"id": row["payer_id"], "name": row["payer__name"], "n": 0})["n"] += 1
+        per_payer.setdefault(
+            row["payer_id"], {"id": row["payer_id"], "name": row["payer__name"], "n": 0}
+        )["n"] += 1
     record(request, Action.LIST, object_type="claims.batch")
-    return render(request, "claims/batch_list.html", {
-        "batches": Batch.objects.for_practice(request.practice).select_related("payer")[:100],
-        "ready": per_payer.values(),
-        "sent_back": [
-            {"claim": c, "findings": [f for f in c.findings if f.get("severity") == "error"]}
-            for c in sent_back_by_batching(request.practice)
-        ],
-        "acks": AcknowledgementFile.objects.for_practice(request.practice)[:50],
-        "inbound": transport_for(request.practice.pk).receive(),
-    })
+    return render(
+        request,
+        "claims/batch_list.html",
+        {
+            "batches": Batch.objects.for_practice(request.practice).select_related("payer")[:100],
+            "ready": per_payer.values(),
+            "sent_back": [
+                {"claim": c, "findings": [f for f in c.findings if f.get("severity") == "error"]}
+                for c in sent_back_by_batching(request.practice)
+            ],
+            "acks": AcknowledgementFile.objects.for_practice(request.practice)[:50],
+            "inbound": transport_for(request.practice.pk).receive(),
+        },
+    )
 
 
 @require_POST
 @requires("billing.edit")
 def batch_new(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.for_practice(request.practice).filter(
-        status=ClaimStatus.READY, payer_id=request.POST.get("payer") or 0)
+        status=ClaimStatus.READY, payer_id=request.POST.get("payer") or 0
+    )
     try:
         result = build_batch(claims.order_by("id"), user=request.user, practice=request.practice)
     except BillingRefused as error:
@@ -227,8 +245,11 @@ def batch_new(request: HttpRequest) -> HttpResponse:
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(Batch.objects.for_practice(request.practice), pk=pk)
     record(request, Action.VIEW, batch)
-    return render(request, "claims/batch_detail.html", {
-        "batch": batch, "claims": batch.claims.select_related("client").order_by("id")})
+    return render(
+        request,
+        "claims/batch_detail.html",
+        {"batch": batch, "claims": batch.claims.select_related("client").order_by("id")},
+    )
 
 
 @requires("billing.view")
@@ -259,14 +280,22 @@ def ack_upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose a 999 or 277CA file.")
         return redirect("claims:batches")
     try:
-        result = import_acknowledgement(upload.read().decode("latin-1"), name=upload.name,
-                                        user=request.user, practice=request.practice)
+        result = import_acknowledgement(
+            upload.read().decode("latin-1"),
+            name=upload.name,
+            user=request.user,
+            practice=request.practice,
+        )
     except BillingRefused as error:
         messages.error(request, str(error))
         return redirect("claims:batches")
     record(request, Action.CREATE, result.record)
-    messages.info(request, "This file was already imported; nothing changed." if result.already
-                  else result.record.summary)
+    messages.info(
+        request,
+        "This file was already imported; nothing changed."
+        if result.already
+        else result.record.summary,
+    )
     return redirect(result.record)
 
 
@@ -278,40 +307,13 @@ def ack_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@requires("billing.edit")
-def inbound_pickup(request: HttpRequest) -> HttpResponse:
-    """Import every file waiting in the inbound folder (835, 999, 277CA, 271)."""
-    from knead.remittance.imports import start_import
-
-    transport = transport_for(request.practice.pk)
-    done = []
-    for file in transport.receive():
-        try:
-            if "*835*" in file.content[:400]:
-                start_import(file.content, name=file.name, user=request.user,
-                             practice=request.practice)
-            elif "*271*" in file.content[:400]:
-                eligibility.import_271_anywhere(file.content, practice=request.practice,
-                                                user=request.user)
-            else:
-                import_acknowledgement(file.content, name=file.name, user=request.user,
-                                       practice=request.practice)
-        except BillingRefused as error:
-            messages.error(request, f"{file.name}: {error}")
-            continue
-        transport.done(file.name)
-        done.append(file.name)
-    messages.success(request, f"Imported {len(done)} file(s) from the inbound folder.")
-    return redirect(request.POST.get("next") or "claims:batches")
-
-
-@require_POST
 @requires("coverage.edit")
 def eligibility_new(request: HttpRequest, pk: int) -> HttpResponse:
     coverage = get_object_or_404(Coverage.objects.for_practice(request.practice), pk=pk)
     try:
-        check = eligibility.new_inquiry(coverage, user=request.user, day=dt.date.today(),
-                                        send=request.POST.get("send") == "1")
+        check = eligibility.new_inquiry(
+            coverage, user=request.user, day=dt.date.today(), send=request.POST.get("send") == "1"
+        )
     except BillingRefused as error:
         messages.error(request, str(error))
         return redirect(coverage)
@@ -356,7 +358,9 @@ def claim_cms1500(request: HttpRequest, pk: int) -> HttpResponse:
 
     claim = get_object_or_404(Claim.objects.for_practice(request.practice), pk=pk)
     mode = FormMode.DATA_ONLY if request.GET.get("mode") == "data" else FormMode.REPLICA
-    data = claims_cms1500_pdf([core_claim(claim)], request.practice, mode=mode,
-                              signed_on=dt.date.today())
-    return pdf_response(request, data, name=f"cms1500-{claim.claim_id}.pdf", obj=claim,
-                        what="cms1500")
+    data = claims_cms1500_pdf(
+        [core_claim(claim)], request.practice, mode=mode, signed_on=dt.date.today()
+    )
+    return pdf_response(
+        request, data, name=f"cms1500-{claim.claim_id}.pdf", obj=claim, what="cms1500"
+    )

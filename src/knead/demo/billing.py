@@ -46,12 +46,12 @@ from knead.claims.services import (
     create_claims,
     import_acknowledgement,
     scrub_claim,
-    secondary_claim,
 )
 from knead.clients.models import Coverage
 from knead.demo.clock import story_day
 from knead.practice.models import ContractRate, Membership, Payer, PayerKind, Role
 from knead.remittance.imports import start_import
+from knead.remittance.secondary import secondary_claim
 from knead.visits.models import Visit
 from knead.visits.services import fee_schedule
 

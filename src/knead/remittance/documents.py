@@ -19,8 +19,12 @@ from knead.remittance.models import Appeal
 
 def signed_notes(claim: Claim) -> list[SignedNote]:
     """The signed SOAP notes of the claim's visits, in date order."""
-    visits = {line.visit_id: line.visit for line in claim.lines.select_related(
-        "visit__provider", "visit__client", "visit__signed_by").all()}
+    visits = {
+        line.visit_id: line.visit
+        for line in claim.lines.select_related(
+            "visit__provider", "visit__client", "visit__signed_by"
+        ).all()
+    }
     # One way to print a note: with its amendments and corrections (paperwork.signed_note).
     return [
         signed_note(visit)
@@ -38,8 +42,11 @@ def appeal_packet(appeal: Appeal) -> bytes:
     if appeal.attach_notes:
         parts += [render_soap_note(note) for note in signed_notes(claim)]
     if appeal.attach_referral:
-        for referral in {line.visit.referral for line in claim.lines.select_related("visit__referral")
-                         if line.visit.referral_id}:
+        for referral in {
+            line.visit.referral
+            for line in claim.lines.select_related("visit__referral")
+            if line.visit.referral_id
+        }:
             if referral.document and referral.document.name.lower().endswith(".pdf"):
                 with referral.document.open("rb") as handle:
                     parts.append(handle.read())

@@ -608,9 +608,7 @@ def line_totals(pks: list[int]) -> dict[tuple[int, int | None], dict[str, Any]]:
         rows = (
             Posting.objects.filter(claim_id__in=pks[start : start + _CHUNK])
             .values("claim_id", "line_id")
-            .annotate(
-                first_segment=Min("segment"), **{kind: _sum(kind) for kind in _KINDS}
-            )
+            .annotate(first_segment=Min("segment"), **{kind: _sum(kind) for kind in _KINDS})
         )
         for row in rows:
             out[(row["claim_id"], row["line_id"])] = {

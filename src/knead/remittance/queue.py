@@ -51,14 +51,22 @@ def explain(item: WorkItem) -> list[Explanation]:
     out = []
     for group, reason, _amount in item.codes:
         text = carc(group, reason)
-        out.append(Explanation(
-            f"{group}-{reason}",
-            f"{_GROUP_WORDS.get(group, group)}: {text.description if text else 'code not in Knead’s table; look it up on x12.org'}",
-            (text.fix if text and text.fix else "Read the remark codes and the payer's policy."),
-        ))
+        out.append(
+            Explanation(
+                f"{group}-{reason}",
+                f"{_GROUP_WORDS.get(group, group)}: {text.description if text else 'code not in Knead’s table; look it up on x12.org'}",
+                (
+                    text.fix
+                    if text and text.fix
+                    else "Read the remark codes and the payer's policy."
+                ),
+            )
+        )
     for code in item.remarks:
         text = rarc(code)
-        out.append(Explanation(code, text.description if text else "Remark code not in Knead’s table.", ""))
+        out.append(
+            Explanation(code, text.description if text else "Remark code not in Knead’s table.", "")
+        )
     return out
 
 
@@ -98,9 +106,15 @@ def write_off(item: WorkItem, *, reason: str, user: Any) -> None:
     if not reason.strip():
         raise BillingRefused("Give a reason for the write-off.")
     Posting.objects.create(
-        practice_id=item.practice_id, claim=claim, line=item.line, kind=PostingKind.WRITE_OFF,
-        reason=reason.strip()[:40], amount=item.amount, posted_on=timezone.localdate(),
-        note=f"work item {item.pk}", created_by=user,
+        practice_id=item.practice_id,
+        claim=claim,
+        line=item.line,
+        kind=PostingKind.WRITE_OFF,
+        reason=reason.strip()[:40],
+        amount=item.amount,
+        posted_on=timezone.localdate(),
+        note=f"work item {item.pk}",
+        created_by=user,
     )
     _finish(item, "written_off", reason, user)
     refresh_claims([claim.pk], user=user, source="queue", note="write-off", move=False)
@@ -149,8 +163,11 @@ def claim_candidates(item: WorkItem, limit: int = 8) -> list[Claim]:
     last_name = item.detail.get("patient", "").partition(",")[0].strip().casefold()
 
     def likeness(claim: Claim) -> int:
-        return ((claim.service_from == first_day) + (claim.payer.name.casefold() == payer)
-                + (claim.client.last_name.casefold() == last_name))
+        return (
+            (claim.service_from == first_day)
+            + (claim.payer.name.casefold() == payer)
+            + (claim.client.last_name.casefold() == last_name)
+        )
 
     return sorted(awaiting, key=likeness, reverse=True)[:limit]
 
@@ -171,9 +188,15 @@ def bill_client(item: WorkItem, *, user: Any, waiver: bool = False) -> None:
             "signed a waiver for this service: tick that they did, or write it off."
         )
     Posting.objects.create(
-        practice_id=item.practice_id, claim=claim, line=item.line, kind=PostingKind.TO_CLIENT,
-        reason="billed to client", amount=item.amount, posted_on=timezone.localdate(),
-        note=f"work item {item.pk}", created_by=user,
+        practice_id=item.practice_id,
+        claim=claim,
+        line=item.line,
+        kind=PostingKind.TO_CLIENT,
+        reason="billed to client",
+        amount=item.amount,
+        posted_on=timezone.localdate(),
+        note=f"work item {item.pk}",
+        created_by=user,
     )
     _finish(item, "billed_client", "", user)
     refresh_claims([claim.pk], user=user, source="queue", note="billed to client", move=False)
@@ -189,7 +212,9 @@ def resubmit(item: WorkItem, *, user: Any, modifiers: dict[int, list[str]]) -> C
     for other in claim.work_items.filter(status=WorkStatus.OPEN):
         _finish(other, "corrected", new.claim_id, user)
     if claim.state is not S.CLOSED:
-        transition(claim, S.CLOSED, user=user, reason=f"Replaced by {new.claim_id}.", source="queue")
+        transition(
+            claim, S.CLOSED, user=user, reason=f"Replaced by {new.claim_id}.", source="queue"
+        )
     return new
 
 
@@ -217,7 +242,8 @@ def draft_letter(claim: Claim, denied_on: dt.date, today: dt.date) -> str:
     facts = AppealFacts(
         claim=core_claim(claim),
         denial=Denial(
-            denied_on=denied_on, adjustments=tuple(adjustments),
+            denied_on=denied_on,
+            adjustments=tuple(adjustments),
             payer_claim_number=claim.payer_claim_number or None,
             remarks=tuple(dict.fromkeys(remarks)),
             shortfalls=tuple(shortfalls),
@@ -237,15 +263,20 @@ def start_appeal(claim: Claim, *, user: Any, item: WorkItem | None = None) -> Ap
     today = timezone.localdate()
     level = (claim.appeals.order_by("-level").values_list("level", flat=True).first() or 0) + 1
     appeal = Appeal(
-        practice=claim.practice, claim=claim, level=level, denied_on=denied_on,
-        deadline=appeal_deadline(claim, denied_on), letter=draft_letter(claim, denied_on, today),
+        practice=claim.practice,
+        claim=claim,
+        level=level,
+        denied_on=denied_on,
+        deadline=appeal_deadline(claim, denied_on),
+        letter=draft_letter(claim, denied_on, today),
         follow_up_on=None,
     )
     appeal.stamp(user)
     appeal.save()
     if claim.state is not S.APPEALED:
-        transition(claim, S.APPEALED, user=user, reason=f"Appeal level {level} started.",
-                   source="queue")
+        transition(
+            claim, S.APPEALED, user=user, reason=f"Appeal level {level} started.", source="queue"
+        )
     for open_item in claim.work_items.filter(status=WorkStatus.OPEN):
         _finish(open_item, "appealed", f"appeal {appeal.pk}", user)
     if item is not None and item.status == WorkStatus.OPEN:

@@ -19,12 +19,25 @@ CENT = Decimal("0.01")
 def cents(value: Decimal | None) -> Decimal:
     """A database sum as money: SQLite returns decimal sums with float noise (835.840000000000)."""
     return (value or ZERO).quantize(CENT)
+
+
 # Claims that are (or were) with a payer and may still be owed: A/R.
-IN_AR = [ClaimStatus.SUBMITTED, ClaimStatus.ACCEPTED, ClaimStatus.REJECTED, ClaimStatus.PAID,
-         ClaimStatus.PARTIAL, ClaimStatus.DENIED, ClaimStatus.APPEALED]
+IN_AR = [
+    ClaimStatus.SUBMITTED,
+    ClaimStatus.ACCEPTED,
+    ClaimStatus.REJECTED,
+    ClaimStatus.PAID,
+    ClaimStatus.PARTIAL,
+    ClaimStatus.DENIED,
+    ClaimStatus.APPEALED,
+]
 
 
 def open_queue_counts(practice: Any) -> dict[str, int]:
-    rows = WorkItem.objects.for_practice(practice).filter(status=WorkStatus.OPEN).values(
-        "kind").annotate(n=Count("id"))
+    rows = (
+        WorkItem.objects.for_practice(practice)
+        .filter(status=WorkStatus.OPEN)
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
     return {r["kind"]: r["n"] for r in rows}

@@ -20,4 +20,6 @@ urlpatterns = [
     path("reports/", views.report_list, name="reports"),
     path("reports/<slug:name>/", views.report, name="report"),
     path("service/", views.service_overview, name="service"),
+    path("claims/<int:pk>/secondary/", views.claim_secondary, name="secondary"),
+    path("inbound/", views.inbound_pickup, name="inbound"),
 ]

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_POST
 from knead.accounts.roles import PERMISSIONS, allowed, requires
 from knead.audit.models import Action
 from knead.audit.services import record
+from knead.claims import eligibility
 from knead.claims.models import Claim, ClaimStatus
-from knead.claims.services import BillingRefused
+from knead.claims.services import BillingRefused, import_acknowledgement
+from knead.claims.transport import transport_for
 from knead.clients.models import Client
 from knead.csv_export import csv_response
 from knead.remittance import queue, reports, selectors
@@ -33,6 +35,7 @@ from knead.remittance.models import (
     WorkKind,
     WorkStatus,
 )
+from knead.remittance.secondary import secondary_claim
 
 
 def _pdf(request: HttpRequest, obj: object, data: bytes, name: str) -> HttpResponse:
@@ -47,8 +50,11 @@ def _pdf(request: HttpRequest, obj: object, data: bytes, name: str) -> HttpRespo
 def remittance_list(request: HttpRequest) -> HttpResponse:
     record(request, Action.LIST, object_type="remittance.remittance")
     items = Remittance.objects.for_practice(request.practice).defer("content")
-    return render(request, "remittance/remittance_list.html", {
-        "page_obj": Paginator(items, 50).get_page(request.GET.get("page"))})
+    return render(
+        request,
+        "remittance/remittance_list.html",
+        {"page_obj": Paginator(items, 50).get_page(request.GET.get("page"))},
+    )
 
 
 @require_POST
@@ -59,8 +65,12 @@ def remittance_upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose an 835 file.")
         return redirect("remittance:list")
     try:
-        result = start_import(upload.read().decode("latin-1"), name=upload.name,
-                              user=request.user, practice=request.practice)
+        result = start_import(
+            upload.read().decode("latin-1"),
+            name=upload.name,
+            user=request.user,
+            practice=request.practice,
+        )
     except BillingRefused as error:
         messages.error(request, str(error))
         return redirect("remittance:list")
@@ -78,18 +88,24 @@ def remittance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     remittance = get_object_or_404(Remittance.objects.for_practice(request.practice), pk=pk)
     record(request, Action.VIEW, remittance)
     postings = remittance.postings.select_related("claim", "line").order_by("id")
-    return render(request, "remittance/remittance_detail.html", {
-        "r": remittance, "job": import_job(remittance),
-        "postings": Paginator(postings, 200).get_page(request.GET.get("page")),
-        "items": remittance.work_items.filter(status=WorkStatus.OPEN)[:200],
-    })
+    return render(
+        request,
+        "remittance/remittance_detail.html",
+        {
+            "r": remittance,
+            "job": import_job(remittance),
+            "postings": Paginator(postings, 200).get_page(request.GET.get("page")),
+            "items": remittance.work_items.filter(status=WorkStatus.OPEN)[:200],
+        },
+    )
 
 
 @requires("billing.view")
 def remittance_progress(request: HttpRequest, pk: int) -> HttpResponse:
     remittance = get_object_or_404(Remittance.objects.for_practice(request.practice), pk=pk)
-    response = render(request, "remittance/_progress.html", {"r": remittance,
-                                                             "job": import_job(remittance)})
+    response = render(
+        request, "remittance/_progress.html", {"r": remittance, "job": import_job(remittance)}
+    )
     if remittance.status not in ("queued", "running"):
         response["HX-Refresh"] = "true"
     return response
@@ -98,9 +114,11 @@ def remittance_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("billing.view")
 def denial_queue(request: HttpRequest) -> HttpResponse:
     items = (
-        WorkItem.objects.for_practice(request.practice).filter(status=WorkStatus.OPEN)
+        WorkItem.objects.for_practice(request.practice)
+        .filter(status=WorkStatus.OPEN)
         .select_related("claim__client", "claim__payer", "line", "remittance")
-        .defer("remittance__content").order_by("created", "id")
+        .defer("remittance__content")
+        .order_by("created", "id")
     )
     kind = request.GET.get("kind", "")
     if kind:
@@ -110,23 +128,39 @@ def denial_queue(request: HttpRequest) -> HttpResponse:
     paginator.count = counts.get(kind, 0) if kind else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     record(request, Action.LIST, object_type="remittance.workitem")
-    return render(request, "remittance/queue.html", {
-        "page_obj": page, "rows": [(i, queue.explain(i)) for i in page], "kind": kind,
-        "counts": [(k, dict(WorkKind.choices)[k], n) for k, n in counts.items()]})
+    return render(
+        request,
+        "remittance/queue.html",
+        {
+            "page_obj": page,
+            "rows": [(i, queue.explain(i)) for i in page],
+            "kind": kind,
+            "counts": [(k, dict(WorkKind.choices)[k], n) for k, n in counts.items()],
+        },
+    )
 
 
 @requires("billing.view")
 def work_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(
         WorkItem.objects.for_practice(request.practice)
-        .select_related("remittance").defer("remittance__content"),
+        .select_related("remittance")
+        .defer("remittance__content"),
         pk=pk,
     )
     record(request, Action.VIEW, item)
     lines = item.claim.lines.all() if item.claim else []
-    return render(request, "remittance/work_item.html", {
-        "item": item, "explanations": queue.explain(item), "lines": lines,
-        "candidates": queue.claim_candidates(item), "appealable": queue.APPEALABLE})
+    return render(
+        request,
+        "remittance/work_item.html",
+        {
+            "item": item,
+            "explanations": queue.explain(item),
+            "lines": lines,
+            "candidates": queue.claim_candidates(item),
+            "appealable": queue.APPEALABLE,
+        },
+    )
 
 
 @require_POST
@@ -146,7 +180,9 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             for line in item.claim.lines.all() if item.claim else []:
                 raw = request.POST.get(f"modifiers-{line.position}")
                 if raw is not None:
-                    changes[line.position] = [m.strip().upper() for m in raw.split(",") if m.strip()][:4]
+                    changes[line.position] = [
+                        m.strip().upper() for m in raw.split(",") if m.strip()
+                    ][:4]
             new = queue.resubmit(item, user=request.user, modifiers=changes)
             record(request, Action.CREATE, new)
             return redirect(new)
@@ -154,8 +190,11 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             number = request.POST.get("claim", "").strip()
             claim = Claim.objects.for_practice(request.practice).filter(claim_id=number).first()
             if claim is None:
-                raise BillingRefused(f"No claim numbered “{number}” in this practice."
-                                     if number else "Choose the claim this payment is for.")
+                raise BillingRefused(
+                    f"No claim numbered “{number}” in this practice."
+                    if number
+                    else "Choose the claim this payment is for."
+                )
             queue.post_to_claim(item, claim, user=request.user)
             record(request, Action.UPDATE, claim, detail="835 claim posted by hand")
             messages.success(request, f"Posted to claim {claim.claim_id}.")
@@ -207,17 +246,29 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif what == "sent":
                 queue.mark_sent(appeal, user=request.user, sent_on=timezone.localdate())
             elif what == "outcome":
-                queue.record_outcome(appeal, user=request.user,
-                                     status=request.POST.get("status", ""),
-                                     outcome=request.POST.get("outcome", ""))
+                queue.record_outcome(
+                    appeal,
+                    user=request.user,
+                    status=request.POST.get("status", ""),
+                    outcome=request.POST.get("outcome", ""),
+                )
         except BillingRefused as error:
             messages.error(request, str(error))
         record(request, Action.UPDATE, appeal, detail=what or "")
         return redirect(appeal)
     record(request, Action.VIEW, appeal)
-    return render(request, "remittance/appeal.html", {
-        "appeal": appeal, "outcomes": [(AppealStatus.WON, "Won"), (AppealStatus.PARTLY_WON, "Partly won"),
-                                       (AppealStatus.LOST, "Lost")]})
+    return render(
+        request,
+        "remittance/appeal.html",
+        {
+            "appeal": appeal,
+            "outcomes": [
+                (AppealStatus.WON, "Won"),
+                (AppealStatus.PARTLY_WON, "Partly won"),
+                (AppealStatus.LOST, "Lost"),
+            ],
+        },
+    )
 
 
 @requires("billing.view")
@@ -323,13 +374,62 @@ def service_overview(request: HttpRequest) -> HttpResponse:
         practice = membership.practice
         counts = selectors.open_queue_counts(practice)
         claims = Claim.objects.filter(practice=practice, deleted_at__isnull=True)
-        rows.append({
-            "practice": practice, "role": membership.get_role_display(),
-            "drafts": claims.filter(status=ClaimStatus.DRAFT).count(),
-            "ready": claims.filter(status=ClaimStatus.READY).count(),
-            "rejected": claims.filter(status=ClaimStatus.REJECTED).count(),
-            "queue": sum(counts.values()),
-            "current": practice.pk == request.practice.pk,
-        })
+        rows.append(
+            {
+                "practice": practice,
+                "role": membership.get_role_display(),
+                "drafts": claims.filter(status=ClaimStatus.DRAFT).count(),
+                "ready": claims.filter(status=ClaimStatus.READY).count(),
+                "rejected": claims.filter(status=ClaimStatus.REJECTED).count(),
+                "queue": sum(counts.values()),
+                "current": practice.pk == request.practice.pk,
+            }
+        )
     record(request, Action.LIST, object_type="practice.practice", detail="billing service")
     return render(request, "remittance/service.html", {"rows": rows})
+
+
+# --- the next payer, and the inbound folder (claims and remittance meet here) ------------
+
+
+@require_POST
+@requires("billing.edit")
+def claim_secondary(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bill the next payer: a secondary claim with the primary's adjudication."""
+    claim = get_object_or_404(Claim.objects.for_practice(request.practice), pk=pk)
+    try:
+        new = secondary_claim(claim, user=request.user)
+    except BillingRefused as error:
+        messages.error(request, str(error))
+        return redirect(claim)
+    record(request, Action.CREATE, new)
+    return redirect(new)
+
+
+@require_POST
+@requires("billing.edit")
+def inbound_pickup(request: HttpRequest) -> HttpResponse:
+    """Import every file waiting in the inbound folder (835, 999, 277CA, 271)."""
+    transport = transport_for(request.practice.pk)
+    done = []
+    for file in transport.receive():
+        try:
+            if "*835*" in file.content[:400]:
+                start_import(
+                    file.content, name=file.name, user=request.user, practice=request.practice
+                )
+            elif "*271*" in file.content[:400]:
+                eligibility.import_271_anywhere(
+                    file.content, practice=request.practice, user=request.user
+                )
+            else:
+                import_acknowledgement(
+                    file.content, name=file.name, user=request.user, practice=request.practice
+                )
+        except BillingRefused as error:
+            messages.error(request, f"{file.name}: {error}")
+            continue
+        transport.done(file.name)
+        done.append(file.name)
+    messages.success(request, f"Imported {len(done)} file(s) from the inbound folder.")
+    return redirect(request.POST.get("next") or "claims:batches")

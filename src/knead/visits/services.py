@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from knead.billing.units import UnitRule, allocate_units
-from knead.ledger import services as ledger
 from knead.clients.models import Authorization
+from knead.ledger import services as ledger
 from knead.practice.models import FeeScheduleEntry, Payer
 from knead.practice.services import save_record
 from knead.visits.models import Amendment, NoteLocked, ServiceLine, Visit

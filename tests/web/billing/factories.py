@@ -29,7 +29,7 @@ BILLING_RECORD_URLS = {
     "claims:detail": "claim",
     "claims:scrub": "claim",
     "claims:move": "claim",
-    "claims:secondary": "claim",
+    "remittance:secondary": "claim",
     "claims:correct": "claim",
     "claims:cms1500": "claim",
     "claims:batch": "batch",
@@ -186,24 +186,46 @@ def make_billing_records(practice: Practice, records: dict[str, Any]) -> dict[st
     from .test_end_to_end import _era2
 
     owner = records.get("owner") or User.objects.create_user(
-        f"billing_owner_{practice.pk}", password="x-very-long-password-1")
+        f"billing_owner_{practice.pk}", password="x-very-long-password-1"
+    )
     setup = billing_setup(practice, records.get("provider_user"))
-    visits = [signed_visit(setup, dt.date(2026, 3, 2 + 7 * i), [("97124", 30, 2, "60.00", [])], owner)
-              for i in range(4)]
+    visits = [
+        signed_visit(setup, dt.date(2026, 3, 2 + 7 * i), [("97124", 30, 2, "60.00", [])], owner)
+        for i in range(4)
+    ]
     claims = create_claims(visits, user=owner, practice=practice)
     Claim.objects.filter(pk__in=[c.pk for c in claims]).update(status="accepted")
-    result = start_import(_era2(*[c.claim_id for c in claims]), name="era.835", user=owner,
-                          practice=practice)
-    ack = import_acknowledgement(x12("999", "005010X231A1", "FA", [
-        ("AK1", "HC", "77", "005010X222A1"), ("AK9", "A", "0", "0", "0")]), name="a.999",
-        user=owner, practice=practice).record
+    result = start_import(
+        _era2(*[c.claim_id for c in claims]), name="era.835", user=owner, practice=practice
+    )
+    ack = import_acknowledgement(
+        x12(
+            "999",
+            "005010X231A1",
+            "FA",
+            [("AK1", "HC", "77", "005010X222A1"), ("AK9", "A", "0", "0", "0")],
+        ),
+        name="a.999",
+        user=owner,
+        practice=practice,
+    ).record
     appeal = start_appeal(Claim.objects.get(pk=claims[2].pk), user=owner)
     return {
-        "claim": claims[0], "remittance": result.remittance, "ack": ack, "appeal": appeal,
+        "claim": claims[0],
+        "remittance": result.remittance,
+        "ack": ack,
+        "appeal": appeal,
         "work_item": WorkItem.objects.filter(claim=claims[1]).first(),
         "eligibility": new_inquiry(setup["coverage"], user=owner, day=dt.date(2026, 4, 1)),
-        "coverage": setup["coverage"], "client": setup["client"],
-        "batch": Batch.objects.create(practice=practice, sender_id="S", receiver_id="R",
-                                      interchange_control=1, group_control=1, file_name="f",
-                                      content="ISA"),
+        "coverage": setup["coverage"],
+        "client": setup["client"],
+        "batch": Batch.objects.create(
+            practice=practice,
+            sender_id="S",
+            receiver_id="R",
+            interchange_control=1,
+            group_control=1,
+            file_name="f",
+            content="ISA",
+        ),
     }

@@ -32,7 +32,9 @@ def setup(practice, users):
 
 
 def _post(setup, practice, users, era=_era2):
-    visit = signed_visit(setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["owner"])
+    visit = signed_visit(
+        setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["owner"]
+    )
     (claim,) = create_claims([visit], user=users["biller"], practice=practice)
     Claim.objects.filter(pk=claim.pk).update(status="accepted")
     start_import(
@@ -61,7 +63,11 @@ def test_a_line_allowed_below_the_contract_is_queued_as_underpaid(practice, user
     claim.refresh_from_db()
     # 60.00 - 41.60 paid - 0.00 contractual - 10.40 patient = 8.00 still owed by the payer.
     assert (claim.contractual, claim.denied, claim.balance, claim.status) == (
-        D("0.00"), D("8.00"), D("8.00"), "partial")
+        D("0.00"),
+        D("8.00"),
+        D("8.00"),
+        "partial",
+    )
 
 
 @pytest.mark.django_db
@@ -180,9 +186,7 @@ def test_a_therapist_cannot_set_rates(practice, users, setup, as_role):
 
 
 @pytest.mark.django_db
-def test_a_contract_underpayment_is_not_offered_to_bill_the_client(
-    practice, users, setup, as_role
-):
+def test_a_contract_underpayment_is_not_offered_to_bill_the_client(practice, users, setup, as_role):
     # In network, the difference up to the contracted rate is the payer's to pay.
     _rate(setup, practice, "30.00")
     claim = _post(setup, practice, users)

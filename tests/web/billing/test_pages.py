@@ -17,7 +17,9 @@ from .factories import BILLING_RECORD_URLS, make_billing_records
 
 @pytest.fixture
 def two_practices(practice, other_practice, users):
-    mine = make_billing_records(practice, {"provider_user": users["therapist"], "owner": users["owner"]})
+    mine = make_billing_records(
+        practice, {"provider_user": users["therapist"], "owner": users["owner"]}
+    )
     owner_b = User.objects.create_user("owner_b2", password="x-very-long-password-1")
     Membership.objects.create(user=owner_b, practice=other_practice, role=Role.OWNER)
     theirs = make_billing_records(other_practice, {"owner": owner_b})
@@ -32,15 +34,27 @@ def test_another_practices_billing_records_are_not_found(url_name, role, as_role
     target = theirs[BILLING_RECORD_URLS[url_name]]
     response = as_role(role).get(reverse(url_name, args=[target.pk]))
     assert response.status_code in (403, 404, 405)
-    response = as_role(role).post(reverse(url_name, args=[target.pk]), {"action": "write_off", "reason": "x"})
+    response = as_role(role).post(
+        reverse(url_name, args=[target.pk]), {"action": "write_off", "reason": "x"}
+    )
     assert response.status_code in (403, 404, 405)
     assert b"Example" not in response.content
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url_name", ["claims:list", "claims:batches", "remittance:list", "remittance:queue",
-                                      "claims:new", "remittance:reports", "remittance:service",
-                                      "dashboard:home"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "claims:list",
+        "claims:batches",
+        "remittance:list",
+        "remittance:queue",
+        "claims:new",
+        "remittance:reports",
+        "remittance:service",
+        "dashboard:home",
+    ],
+)
 def test_lists_render_and_show_only_this_practice(url_name, as_role, two_practices):
     _mine, theirs = two_practices
     response = as_role("owner").get(reverse(url_name))
@@ -49,14 +63,18 @@ def test_lists_render_and_show_only_this_practice(url_name, as_role, two_practic
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("key", ["claim", "remittance", "ack", "appeal", "work_item", "eligibility", "batch"])
+@pytest.mark.parametrize(
+    "key", ["claim", "remittance", "ack", "appeal", "work_item", "eligibility", "batch"]
+)
 def test_record_pages_render(key, as_role, two_practices):
     mine, _theirs = two_practices
     assert as_role("biller").get(mine[key].get_absolute_url()).status_code == 200
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["aging", "denials", "days", "collections", "write_offs", "visits"])
+@pytest.mark.parametrize(
+    "name", ["aging", "denials", "days", "collections", "write_offs", "visits"]
+)
 def test_reports_have_a_chart_or_table_and_a_csv(name, as_role, two_practices):
     client = as_role("biller")
     page = client.get(reverse("remittance:report", args=[name]))
@@ -97,10 +115,14 @@ def test_re_uploading_an_835_says_it_was_already_imported(as_role, two_practices
     mine, _ = two_practices
     remittance = mine["remittance"]
     from django.core.files.uploadedfile import SimpleUploadedFile
+
     client = as_role("biller")
     before = remittance.postings.count()
-    response = client.post(reverse("remittance:upload"),
-                           {"file": SimpleUploadedFile("again.835", remittance.content.encode())}, follow=True)
+    response = client.post(
+        reverse("remittance:upload"),
+        {"file": SimpleUploadedFile("again.835", remittance.content.encode())},
+        follow=True,
+    )
     assert "already imported" in response.content.decode()
     assert Remittance.objects.get(pk=remittance.pk).postings.count() == before
     assert Appeal.objects.count() == 2

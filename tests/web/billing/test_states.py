@@ -19,18 +19,40 @@ from knead.claims.states import (
 S = ClaimState
 # The issue's life cycle, written out by hand (billing issue, "Claim state").
 ALLOWED = {
-    (S.DRAFT, S.READY), (S.DRAFT, S.CLOSED),
-    (S.READY, S.DRAFT), (S.READY, S.SUBMITTED), (S.READY, S.CLOSED),
-    (S.SUBMITTED, S.ACCEPTED), (S.SUBMITTED, S.REJECTED), (S.SUBMITTED, S.PAID),
-    (S.SUBMITTED, S.PARTIAL), (S.SUBMITTED, S.DENIED),
-    (S.ACCEPTED, S.REJECTED), (S.ACCEPTED, S.PAID), (S.ACCEPTED, S.PARTIAL), (S.ACCEPTED, S.DENIED),
-    (S.REJECTED, S.DRAFT), (S.REJECTED, S.CLOSED),
-    (S.PAID, S.PARTIAL), (S.PAID, S.DENIED), (S.PAID, S.ACCEPTED), (S.PAID, S.CLOSED),
-    (S.PARTIAL, S.PAID), (S.PARTIAL, S.DENIED), (S.PARTIAL, S.ACCEPTED), (S.PARTIAL, S.APPEALED),
+    (S.DRAFT, S.READY),
+    (S.DRAFT, S.CLOSED),
+    (S.READY, S.DRAFT),
+    (S.READY, S.SUBMITTED),
+    (S.READY, S.CLOSED),
+    (S.SUBMITTED, S.ACCEPTED),
+    (S.SUBMITTED, S.REJECTED),
+    (S.SUBMITTED, S.PAID),
+    (S.SUBMITTED, S.PARTIAL),
+    (S.SUBMITTED, S.DENIED),
+    (S.ACCEPTED, S.REJECTED),
+    (S.ACCEPTED, S.PAID),
+    (S.ACCEPTED, S.PARTIAL),
+    (S.ACCEPTED, S.DENIED),
+    (S.REJECTED, S.DRAFT),
+    (S.REJECTED, S.CLOSED),
+    (S.PAID, S.PARTIAL),
+    (S.PAID, S.DENIED),
+    (S.PAID, S.ACCEPTED),
+    (S.PAID, S.CLOSED),
+    (S.PARTIAL, S.PAID),
+    (S.PARTIAL, S.DENIED),
+    (S.PARTIAL, S.ACCEPTED),
+    (S.PARTIAL, S.APPEALED),
     (S.PARTIAL, S.CLOSED),
-    (S.DENIED, S.PAID), (S.DENIED, S.PARTIAL), (S.DENIED, S.ACCEPTED), (S.DENIED, S.APPEALED),
+    (S.DENIED, S.PAID),
+    (S.DENIED, S.PARTIAL),
+    (S.DENIED, S.ACCEPTED),
+    (S.DENIED, S.APPEALED),
     (S.DENIED, S.CLOSED),
-    (S.APPEALED, S.PAID), (S.APPEALED, S.PARTIAL), (S.APPEALED, S.DENIED), (S.APPEALED, S.CLOSED),
+    (S.APPEALED, S.PAID),
+    (S.APPEALED, S.PARTIAL),
+    (S.APPEALED, S.DENIED),
+    (S.APPEALED, S.CLOSED),
 }
 EVERY_PAIR = [(a, b) for a in S for b in S if a is not b]
 
@@ -44,7 +66,9 @@ def test_allowed_moves_are_allowed(current, target):
 @pytest.mark.parametrize(("current", "target"), [p for p in EVERY_PAIR if p not in ALLOWED])
 def test_every_other_move_is_refused_with_a_reason(current, target):
     assert not can_move(current, target)
-    with pytest.raises(TransitionRefused, match=f"from {current.value.upper()} to {target.value.upper()}"):
+    with pytest.raises(
+        TransitionRefused, match=f"from {current.value.upper()} to {target.value.upper()}"
+    ):
         check_move(current, target)
 
 

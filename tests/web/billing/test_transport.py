@@ -32,19 +32,23 @@ def test_send_writes_the_whole_file_and_receive_lists_inbound_files(tmp_path):
 
 
 @pytest.mark.django_db
-def test_picking_up_an_835_from_the_inbound_folder_posts_it_once(practice, users, as_role, settings, tmp_path):
+def test_picking_up_an_835_from_the_inbound_folder_posts_it_once(
+    practice, users, as_role, settings, tmp_path
+):
     settings.DATA_DIR = tmp_path
     setup = billing_setup(practice, users["therapist"])
-    visit = signed_visit(setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["owner"])
+    visit = signed_visit(
+        setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["owner"]
+    )
     [claim] = create_claims([visit], user=users["biller"], practice=practice)
     Claim.objects.filter(pk=claim.pk).update(status="accepted")
     inbound = tmp_path / "exchange" / str(practice.pk) / "inbound"
     inbound.mkdir(parents=True)
     (inbound / "era.835").write_text(_era2(claim.claim_id, "KN0", "KN1", "KN2"))
     client = as_role("biller")
-    client.post(reverse("claims:inbound"))
+    client.post(reverse("remittance:inbound"))
     assert Remittance.objects.count() == 1
     assert Claim.objects.get(pk=claim.pk).status == "paid"
     assert not (inbound / "era.835").exists() and (inbound / "done" / "era.835").exists()
-    client.post(reverse("claims:inbound"))
+    client.post(reverse("remittance:inbound"))
     assert Remittance.objects.count() == 1

@@ -18,7 +18,6 @@ from knead.claims.services import (
     create_claims,
     import_acknowledgement,
     scrub_claim,
-    secondary_claim,
 )
 from knead.claims.states import TransitionRefused
 from knead.clients.models import Coverage
@@ -27,6 +26,7 @@ from knead.practice.models import Credentialing, Payer
 from knead.remittance.imports import start_import
 from knead.remittance.models import JobStatus, Posting, WorkItem, WorkKind
 from knead.remittance.queue import dismiss, write_off
+from knead.remittance.secondary import secondary_claim
 
 from ..conftest import signed_in
 from .factories import billing_setup, signed_visit, x12

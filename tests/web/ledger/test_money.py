@@ -12,7 +12,7 @@ import pytest
 
 from knead.billing.ledger import EntryKind
 from knead.claims.models import Claim
-from knead.claims.services import corrected_claim, create_claims, secondary_claim, transition
+from knead.claims.services import corrected_claim, create_claims, transition
 from knead.claims.states import ClaimState
 from knead.clients.models import Coverage
 from knead.ledger.checks import check_practice
@@ -22,6 +22,7 @@ from knead.ledger.selectors import client_balance, client_paid, insurance_balanc
 from knead.ledger.services import LedgerRefused, charge_visit, record_payment, refund
 from knead.practice.models import Payer
 from knead.remittance.imports import start_import
+from knead.remittance.secondary import secondary_claim
 from knead.visits.models import ServiceLine, Visit
 from knead.visits.services import sign_visit
 

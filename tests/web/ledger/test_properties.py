@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knead.claims.models import Claim
-from knead.claims.services import BillingRefused, corrected_claim, create_claims, secondary_claim
+from knead.claims.services import BillingRefused, corrected_claim, create_claims
 from knead.cli import main as knead
 from knead.clients.models import Coverage
 from knead.ledger.checks import check_practice
@@ -27,6 +27,7 @@ from knead.practice.models import Payer
 from knead.remittance.imports import start_import
 from knead.remittance.models import WorkItem, WorkStatus
 from knead.remittance.queue import write_off
+from knead.remittance.secondary import secondary_claim
 
 from ..billing.factories import billing_setup, signed_visit, x12
 from .test_money import _self_pay_visit

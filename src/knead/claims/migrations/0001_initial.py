@@ -8,195 +8,548 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0001_initial'),
-        ('practice', '0001_initial'),
-        ('visits', '0001_initial'),
+        ("clients", "0001_initial"),
+        ("practice", "0001_initial"),
+        ("visits", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Batch',
+            name="Batch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('sender_id', models.CharField(max_length=15)),
-                ('receiver_id', models.CharField(max_length=15)),
-                ('interchange_control', models.PositiveIntegerField()),
-                ('group_control', models.PositiveIntegerField()),
-                ('file_name', models.CharField(max_length=80)),
-                ('content', models.TextField()),
-                ('claim_count', models.PositiveIntegerField(default=0)),
-                ('total_charge', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_to', models.CharField(blank=True, max_length=200)),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('payer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.payer')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("sender_id", models.CharField(max_length=15)),
+                ("receiver_id", models.CharField(max_length=15)),
+                ("interchange_control", models.PositiveIntegerField()),
+                ("group_control", models.PositiveIntegerField()),
+                ("file_name", models.CharField(max_length=80)),
+                ("content", models.TextField()),
+                ("claim_count", models.PositiveIntegerField(default=0)),
+                (
+                    "total_charge",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=12),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_to", models.CharField(blank=True, max_length=200)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "payer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.payer",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'batches',
-                'ordering': ['-created', '-id'],
+                "verbose_name_plural": "batches",
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('claim_id', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='claim ID (CLM01)')),
-                ('priority', models.PositiveSmallIntegerField(default=1)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('ready', 'Ready'), ('submitted', 'Submitted'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('paid', 'Paid'), ('partial', 'Partly paid'), ('denied', 'Denied'), ('appealed', 'Appealed'), ('closed', 'Closed')], db_index=True, default='draft', max_length=10)),
-                ('frequency', models.CharField(choices=[('1', 'Original'), ('7', 'Corrected (replacement)'), ('8', 'Void')], default='1', max_length=1)),
-                ('original_claim_number', models.CharField(blank=True, max_length=50, verbose_name="payer's original claim number")),
-                ('other_payers', models.JSONField(blank=True, default=list, help_text='COB: core OtherPayer data from the prior payers.')),
-                ('diagnoses', models.JSONField(blank=True, default=list, help_text='ICD-10-CM, wire form, A–L.')),
-                ('service_from', models.DateField()),
-                ('service_to', models.DateField()),
-                ('charge', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('paid', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('contractual', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('denied', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('patient_responsibility', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('written_off', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('billed_to_client', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('balance', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('payer_claim_number', models.CharField(blank=True, max_length=50)),
-                ('findings', models.JSONField(blank=True, default=list)),
-                ('scrubbed_at', models.DateTimeField(blank=True, null=True)),
-                ('set_control', models.CharField(blank=True, max_length=9)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('first_paid_on', models.DateField(blank=True, null=True)),
-                ('adjudicated_on', models.DateField(blank=True, null=True)),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='claims.batch')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='clients.case')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='clients.client')),
-                ('coverage', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='clients.coverage')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='practice.payer')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('primary_claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='secondary_claims', to='claims.claim')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='practice.provider')),
-                ('replaces', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='claims.claim')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "claim_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=20, verbose_name="claim ID (CLM01)"
+                    ),
+                ),
+                ("priority", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("ready", "Ready"),
+                            ("submitted", "Submitted"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("paid", "Paid"),
+                            ("partial", "Partly paid"),
+                            ("denied", "Denied"),
+                            ("appealed", "Appealed"),
+                            ("closed", "Closed"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[
+                            ("1", "Original"),
+                            ("7", "Corrected (replacement)"),
+                            ("8", "Void"),
+                        ],
+                        default="1",
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "original_claim_number",
+                    models.CharField(
+                        blank=True, max_length=50, verbose_name="payer's original claim number"
+                    ),
+                ),
+                (
+                    "other_payers",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="COB: core OtherPayer data from the prior payers.",
+                    ),
+                ),
+                (
+                    "diagnoses",
+                    models.JSONField(
+                        blank=True, default=list, help_text="ICD-10-CM, wire form, A–L."
+                    ),
+                ),
+                ("service_from", models.DateField()),
+                ("service_to", models.DateField()),
+                (
+                    "charge",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                (
+                    "paid",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                (
+                    "contractual",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                (
+                    "denied",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                (
+                    "patient_responsibility",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                (
+                    "written_off",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                (
+                    "billed_to_client",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                (
+                    "balance",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                ("payer_claim_number", models.CharField(blank=True, max_length=50)),
+                ("findings", models.JSONField(blank=True, default=list)),
+                ("scrubbed_at", models.DateTimeField(blank=True, null=True)),
+                ("set_control", models.CharField(blank=True, max_length=9)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("first_paid_on", models.DateField(blank=True, null=True)),
+                ("adjudicated_on", models.DateField(blank=True, null=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="claims.batch",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="clients.case",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "coverage",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="clients.coverage",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "payer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="practice.payer",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "primary_claim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="secondary_claims",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="practice.provider",
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-service_from', '-id'],
+                "ordering": ["-service_from", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ClaimEvent',
+            name="ClaimEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('from_status', models.CharField(blank=True, max_length=10)),
-                ('to_status', models.CharField(max_length=10)),
-                ('source', models.CharField(default='user', max_length=20)),
-                ('reason', models.TextField(blank=True)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='claims.claim')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("from_status", models.CharField(blank=True, max_length=10)),
+                ("to_status", models.CharField(max_length=10)),
+                ("source", models.CharField(default="user", max_length=20)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ClaimLine',
+            name="ClaimLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('service_date', models.DateField()),
-                ('code', models.CharField(max_length=5)),
-                ('modifiers', models.JSONField(blank=True, default=list)),
-                ('units', models.PositiveSmallIntegerField()),
-                ('charge', models.DecimalField(decimal_places=2, max_digits=9)),
-                ('pointers', models.JSONField(blank=True, default=list)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='claims.claim')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claim_lines', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("service_date", models.DateField()),
+                ("code", models.CharField(max_length=5)),
+                ("modifiers", models.JSONField(blank=True, default=list)),
+                ("units", models.PositiveSmallIntegerField()),
+                ("charge", models.DecimalField(decimal_places=2, max_digits=9)),
+                ("pointers", models.JSONField(blank=True, default=list)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claim_lines",
+                        to="visits.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='ControlNumber',
+            name="ControlNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sender', models.CharField(max_length=15)),
-                ('kind', models.CharField(max_length=12)),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sender", models.CharField(max_length=15)),
+                ("kind", models.CharField(max_length=12)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('sender', 'kind'), name='one_counter_per_sender')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("sender", "kind"), name="one_counter_per_sender"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EligibilityCheck',
+            name="EligibilityCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('service_date', models.DateField()),
-                ('inquiry', models.TextField()),
-                ('trace', models.CharField(max_length=30)),
-                ('response', models.TextField(blank=True)),
-                ('response_sha256', models.CharField(blank=True, max_length=64)),
-                ('active', models.BooleanField(null=True)),
-                ('benefits', models.JSONField(blank=True, default=dict)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('coverage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='eligibility', to='clients.coverage')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("service_date", models.DateField()),
+                ("inquiry", models.TextField()),
+                ("trace", models.CharField(max_length=30)),
+                ("response", models.TextField(blank=True)),
+                ("response_sha256", models.CharField(blank=True, max_length=64)),
+                ("active", models.BooleanField(null=True)),
+                ("benefits", models.JSONField(blank=True, default=dict)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "coverage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="eligibility",
+                        to="clients.coverage",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AcknowledgementFile',
+            name="AcknowledgementFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('kind', models.CharField(choices=[('999', '999 implementation acknowledgment'), ('277CA', '277CA claim acknowledgment')], max_length=5)),
-                ('file_name', models.CharField(max_length=120)),
-                ('sha256', models.CharField(max_length=64)),
-                ('content', models.TextField()),
-                ('accepted', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('unmatched', models.JSONField(blank=True, default=list)),
-                ('summary', models.TextField(blank=True)),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("999", "999 implementation acknowledgment"),
+                            ("277CA", "277CA claim acknowledgment"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=120)),
+                ("sha256", models.CharField(max_length=64)),
+                ("content", models.TextField()),
+                ("accepted", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("unmatched", models.JSONField(blank=True, default=list)),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('practice', 'sha256'), name='ack_file_once')],
+                "ordering": ["-created", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("practice", "sha256"), name="ack_file_once")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['practice', 'status'], name='claims_clai_practic_8f5458_idx'),
+            model_name="claim",
+            index=models.Index(
+                fields=["practice", "status"], name="claims_clai_practic_8f5458_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['practice', '-service_from', '-id'], name='claims_clai_practic_f98795_idx'),
+            model_name="claim",
+            index=models.Index(
+                fields=["practice", "-service_from", "-id"], name="claims_clai_practic_f98795_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['practice', 'claim_id'], name='claims_clai_practic_3c594f_idx'),
+            model_name="claim",
+            index=models.Index(
+                fields=["practice", "claim_id"], name="claims_clai_practic_3c594f_idx"
+            ),
         ),
     ]

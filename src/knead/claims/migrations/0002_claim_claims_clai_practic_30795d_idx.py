@@ -5,17 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0001_initial'),
-        ('clients', '0002_referral_document_checks'),
-        ('practice', '0001_initial'),
+        ("claims", "0001_initial"),
+        ("clients", "0002_referral_document_checks"),
+        ("practice", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['practice', 'deleted_at', 'status'], name='claims_clai_practic_30795d_idx'),
+            model_name="claim",
+            index=models.Index(
+                fields=["practice", "deleted_at", "status"], name="claims_clai_practic_30795d_idx"
+            ),
         ),
     ]

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0002_claim_claims_clai_practic_30795d_idx'),
-        ('visits', '0003_billing_path'),
+        ("claims", "0002_claim_claims_clai_practic_30795d_idx"),
+        ("visits", "0003_billing_path"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='claimline',
-            name='service_line',
-            field=models.ForeignKey(blank=True, help_text="The visit's service line this claim line bills (its charge is in the ledger).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claim_lines', to='visits.serviceline'),
+            model_name="claimline",
+            name="service_line",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The visit's service line this claim line bills (its charge is in the ledger).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claim_lines",
+                to="visits.serviceline",
+            ),
         ),
     ]

@@ -8,154 +8,456 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('claims', '0001_initial'),
-        ('clients', '0001_initial'),
-        ('practice', '0001_initial'),
+        ("claims", "0001_initial"),
+        ("clients", "0001_initial"),
+        ("practice", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('level', models.PositiveSmallIntegerField(default=1)),
-                ('denied_on', models.DateField()),
-                ('deadline', models.DateField()),
-                ('letter', models.TextField()),
-                ('attach_notes', models.BooleanField(default=True, verbose_name='attach the signed SOAP notes')),
-                ('attach_referral', models.BooleanField(default=True, verbose_name='attach the referral')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('sent', 'Sent'), ('won', 'Won'), ('partly_won', 'Partly won'), ('lost', 'Lost')], default='draft', max_length=10)),
-                ('sent_on', models.DateField(blank=True, null=True)),
-                ('follow_up_on', models.DateField(blank=True, null=True)),
-                ('outcome', models.TextField(blank=True)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='claims.claim')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("level", models.PositiveSmallIntegerField(default=1)),
+                ("denied_on", models.DateField()),
+                ("deadline", models.DateField()),
+                ("letter", models.TextField()),
+                (
+                    "attach_notes",
+                    models.BooleanField(default=True, verbose_name="attach the signed SOAP notes"),
+                ),
+                (
+                    "attach_referral",
+                    models.BooleanField(default=True, verbose_name="attach the referral"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("sent", "Sent"),
+                            ("won", "Won"),
+                            ("partly_won", "Partly won"),
+                            ("lost", "Lost"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("sent_on", models.DateField(blank=True, null=True)),
+                ("follow_up_on", models.DateField(blank=True, null=True)),
+                ("outcome", models.TextField(blank=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeals",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['deadline', 'id'],
+                "ordering": ["deadline", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ClientPayment',
+            name="ClientPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('received_on', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('method', models.CharField(choices=[('cash', 'Cash'), ('check', 'Check'), ('card', 'Card'), ('other', 'Other')], max_length=5)),
-                ('reference', models.CharField(blank=True, max_length=40)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='clients.client')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("received_on", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("cash", "Cash"),
+                            ("check", "Check"),
+                            ("card", "Card"),
+                            ("other", "Other"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=40)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_on', '-id'],
+                "ordering": ["-received_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Remittance',
+            name="Remittance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('file_name', models.CharField(max_length=120)),
-                ('sha256', models.CharField(max_length=64)),
-                ('content', models.TextField()),
-                ('payer_name', models.CharField(blank=True, max_length=60)),
-                ('trace', models.CharField(blank=True, max_length=50)),
-                ('paid_on', models.DateField(blank=True, null=True)),
-                ('amount', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12)),
-                ('claim_count', models.PositiveIntegerField(default=0)),
-                ('processed', models.PositiveIntegerField(default=0)),
-                ('matched', models.PositiveIntegerField(default=0)),
-                ('unmatched', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('running', 'Posting'), ('done', 'Posted'), ('failed', 'Failed')], default='running', max_length=8)),
-                ('error', models.TextField(blank=True)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("file_name", models.CharField(max_length=120)),
+                ("sha256", models.CharField(max_length=64)),
+                ("content", models.TextField()),
+                ("payer_name", models.CharField(blank=True, max_length=60)),
+                ("trace", models.CharField(blank=True, max_length=50)),
+                ("paid_on", models.DateField(blank=True, null=True)),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=12),
+                ),
+                ("claim_count", models.PositiveIntegerField(default=0)),
+                ("processed", models.PositiveIntegerField(default=0)),
+                ("matched", models.PositiveIntegerField(default=0)),
+                ("unmatched", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "Posting"), ("done", "Posted"), ("failed", "Failed")],
+                        default="running",
+                        max_length=8,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('payment', 'Insurer payment'), ('contractual', 'Contractual adjustment'), ('denial', 'Denied / reduced (open)'), ('patient', 'Patient responsibility'), ('provider', 'Provider-level adjustment (PLB)'), ('write_off', 'Write-off'), ('to_client', 'Billed to the client')], max_length=12)),
-                ('group', models.CharField(blank=True, max_length=2)),
-                ('reason', models.CharField(blank=True, max_length=40)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('reversal', models.BooleanField(default=False)),
-                ('segment', models.PositiveIntegerField(blank=True, null=True)),
-                ('segment_id', models.CharField(blank=True, max_length=3)),
-                ('posted_on', models.DateField()),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='claims.claim')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='claims.claimline')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('remittance', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='remittance.remittance')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("payment", "Insurer payment"),
+                            ("contractual", "Contractual adjustment"),
+                            ("denial", "Denied / reduced (open)"),
+                            ("patient", "Patient responsibility"),
+                            ("provider", "Provider-level adjustment (PLB)"),
+                            ("write_off", "Write-off"),
+                            ("to_client", "Billed to the client"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("group", models.CharField(blank=True, max_length=2)),
+                ("reason", models.CharField(blank=True, max_length=40)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("reversal", models.BooleanField(default=False)),
+                ("segment", models.PositiveIntegerField(blank=True, null=True)),
+                ("segment_id", models.CharField(blank=True, max_length=3)),
+                ("posted_on", models.DateField()),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="claims.claimline",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "remittance",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="remittance.remittance",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='WorkItem',
+            name="WorkItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('kind', models.CharField(choices=[('denial', 'Denied'), ('underpaid', 'Underpaid'), ('unmatched_claim', 'Claim not found'), ('unmatched_line', 'Line not matched'), ('reversal', 'Reversal without a posting'), ('provider', 'Provider adjustment (PLB)')], max_length=16)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=5)),
-                ('amount', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12)),
-                ('codes', models.JSONField(blank=True, default=list, help_text='[[group, reason, amount]]')),
-                ('remarks', models.JSONField(blank=True, default=list)),
-                ('segment', models.PositiveIntegerField(blank=True, null=True)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('resolution', models.CharField(blank=True, max_length=20)),
-                ('resolution_note', models.CharField(blank=True, max_length=200)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='work_items', to='claims.claim')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='work_items', to='claims.claimline')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('remittance', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='work_items', to='remittance.remittance')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("denial", "Denied"),
+                            ("underpaid", "Underpaid"),
+                            ("unmatched_claim", "Claim not found"),
+                            ("unmatched_line", "Line not matched"),
+                            ("reversal", "Reversal without a posting"),
+                            ("provider", "Provider adjustment (PLB)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done")], default="open", max_length=5
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=12),
+                ),
+                (
+                    "codes",
+                    models.JSONField(
+                        blank=True, default=list, help_text="[[group, reason, amount]]"
+                    ),
+                ),
+                ("remarks", models.JSONField(blank=True, default=list)),
+                ("segment", models.PositiveIntegerField(blank=True, null=True)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("resolution", models.CharField(blank=True, max_length=20)),
+                ("resolution_note", models.CharField(blank=True, max_length=200)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_items",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_items",
+                        to="claims.claimline",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "remittance",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_items",
+                        to="remittance.remittance",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='remittance',
-            constraint=models.UniqueConstraint(fields=('practice', 'sha256'), name='remittance_once'),
+            model_name="remittance",
+            constraint=models.UniqueConstraint(
+                fields=("practice", "sha256"), name="remittance_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='posting',
-            index=models.Index(fields=['practice', 'kind', 'posted_on'], name='remittance__practic_df4058_idx'),
+            model_name="posting",
+            index=models.Index(
+                fields=["practice", "kind", "posted_on"], name="remittance__practic_df4058_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='workitem',
-            index=models.Index(fields=['practice', 'status', 'kind'], name='remittance__practic_84b0d2_idx'),
+            model_name="workitem",
+            index=models.Index(
+                fields=["practice", "status", "kind"], name="remittance__practic_84b0d2_idx"
+            ),
         ),
     ]

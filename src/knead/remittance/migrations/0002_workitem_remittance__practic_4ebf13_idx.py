@@ -5,17 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0001_initial'),
-        ('practice', '0001_initial'),
-        ('remittance', '0001_initial'),
+        ("claims", "0001_initial"),
+        ("practice", "0001_initial"),
+        ("remittance", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='workitem',
-            index=models.Index(fields=['practice', 'status', 'created', 'id'], name='remittance__practic_4ebf13_idx'),
+            model_name="workitem",
+            index=models.Index(
+                fields=["practice", "status", "created", "id"],
+                name="remittance__practic_4ebf13_idx",
+            ),
         ),
     ]

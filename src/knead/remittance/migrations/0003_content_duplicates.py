@@ -6,75 +6,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0003_timely_filing_months'),
-        ('remittance', '0002_workitem_remittance__practic_4ebf13_idx'),
+        ("practice", "0003_timely_filing_months"),
+        ("remittance", "0002_workitem_remittance__practic_4ebf13_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PaymentFingerprint',
+            name="PaymentFingerprint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('segment', models.PositiveIntegerField(help_text="The CLP segment's position in the file.")),
-                ('key', models.CharField(max_length=64)),
-                ('reversal', models.BooleanField(default=False)),
-                ('claim_number', models.CharField(help_text='CLP01, as Knead sent it.', max_length=38)),
-                ('payer_claim_number', models.CharField(blank=True, max_length=50)),
-                ('charge', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('paid', models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "segment",
+                    models.PositiveIntegerField(
+                        help_text="The CLP segment's position in the file."
+                    ),
+                ),
+                ("key", models.CharField(max_length=64)),
+                ("reversal", models.BooleanField(default=False)),
+                (
+                    "claim_number",
+                    models.CharField(help_text="CLP01, as Knead sent it.", max_length=38),
+                ),
+                ("payer_claim_number", models.CharField(blank=True, max_length=50)),
+                ("charge", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("paid", models.DecimalField(decimal_places=2, max_digits=12)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='remittance',
-            name='content_key',
+            model_name="remittance",
+            name="content_key",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='remittance',
-            name='repeats',
-            field=models.PositiveIntegerField(default=0, help_text='Claim payments already posted from an earlier 835: queued, not posted.'),
+            model_name="remittance",
+            name="repeats",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Claim payments already posted from an earlier 835: queued, not posted.",
+            ),
         ),
         migrations.AlterField(
-            model_name='remittance',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Waiting for a worker'), ('running', 'Posting'), ('done', 'Posted'), ('failed', 'Failed')], default='running', max_length=8),
+            model_name="remittance",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Waiting for a worker"),
+                    ("running", "Posting"),
+                    ("done", "Posted"),
+                    ("failed", "Failed"),
+                ],
+                default="running",
+                max_length=8,
+            ),
         ),
         migrations.AlterField(
-            model_name='workitem',
-            name='kind',
-            field=models.CharField(choices=[('denial', 'Denied'), ('underpaid', 'Underpaid'), ('unmatched_claim', 'Claim not found'), ('unmatched_line', 'Line not matched'), ('reversal', 'Reversal without a posting'), ('provider', 'Provider adjustment (PLB)'), ('duplicate', 'Duplicate payment')], max_length=16),
+            model_name="workitem",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("denial", "Denied"),
+                    ("underpaid", "Underpaid"),
+                    ("unmatched_claim", "Claim not found"),
+                    ("unmatched_line", "Line not matched"),
+                    ("reversal", "Reversal without a posting"),
+                    ("provider", "Provider adjustment (PLB)"),
+                    ("duplicate", "Duplicate payment"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remittance',
-            constraint=models.UniqueConstraint(condition=models.Q(('content_key', ''), _negated=True), fields=('practice', 'content_key'), name='remittance_content_once'),
+            model_name="remittance",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("content_key", ""), _negated=True),
+                fields=("practice", "content_key"),
+                name="remittance_content_once",
+            ),
         ),
         migrations.AddField(
-            model_name='paymentfingerprint',
-            name='practice',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice'),
+            model_name="paymentfingerprint",
+            name="practice",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="practice.practice",
+            ),
         ),
         migrations.AddField(
-            model_name='paymentfingerprint',
-            name='remittance',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fingerprints', to='remittance.remittance'),
+            model_name="paymentfingerprint",
+            name="remittance",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="fingerprints",
+                to="remittance.remittance",
+            ),
         ),
         migrations.AddField(
-            model_name='paymentfingerprint',
-            name='undone_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='remittance.remittance'),
+            model_name="paymentfingerprint",
+            name="undone_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="remittance.remittance",
+            ),
         ),
         migrations.AddIndex(
-            model_name='paymentfingerprint',
-            index=models.Index(fields=['practice', 'key'], name='remittance__practic_fcde79_idx'),
+            model_name="paymentfingerprint",
+            index=models.Index(fields=["practice", "key"], name="remittance__practic_fcde79_idx"),
         ),
         migrations.AddConstraint(
-            model_name='paymentfingerprint',
-            constraint=models.UniqueConstraint(condition=models.Q(('reversal', False), ('undone_by__isnull', True)), fields=('practice', 'key'), name='one_live_adjudication'),
+            model_name="paymentfingerprint",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reversal", False), ("undone_by__isnull", True)),
+                fields=("practice", "key"),
+                name="one_live_adjudication",
+            ),
         ),
     ]

@@ -6,14 +6,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('remittance', '0004_fingerprint_earlier_imports'),
-        ('ledger', '0002_from_claims_and_postings'),
+        ("remittance", "0004_fingerprint_earlier_imports"),
+        ("ledger", "0002_from_claims_and_postings"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='ClientPayment',
+            name="ClientPayment",
         ),
     ]

@@ -29,10 +29,16 @@ def billing_panels(context: dict[str, Any]) -> dict[str, Any]:
         "show": True,
         "today": today,
         "due": appeals.filter(status=AppealStatus.DRAFT).order_by("deadline")[:8],
-        "follow_ups": appeals.filter(status=AppealStatus.SENT, follow_up_on__lte=today + dt.timedelta(days=7)).order_by("follow_up_on")[:8],
+        "follow_ups": appeals.filter(
+            status=AppealStatus.SENT, follow_up_on__lte=today + dt.timedelta(days=7)
+        ).order_by("follow_up_on")[:8],
         "queue": sum(open_queue_counts(request.practice).values()),
-        "drafts": Claim.objects.for_practice(request.practice).filter(status=ClaimStatus.DRAFT).count(),
-        "rejected": Claim.objects.for_practice(request.practice).filter(status=ClaimStatus.REJECTED).count(),
+        "drafts": Claim.objects.for_practice(request.practice)
+        .filter(status=ClaimStatus.DRAFT)
+        .count(),
+        "rejected": Claim.objects.for_practice(request.practice)
+        .filter(status=ClaimStatus.REJECTED)
+        .count(),
     }
 
 
@@ -44,10 +50,17 @@ def coverage_billing(context: dict[str, Any], coverage: Any) -> dict[str, Any]:
     if answered:
         for subscriber in answered.benefits.get("subscribers", []):
             for code, b in subscriber.get("benefits", {}).items():
-                benefits.append({"code": code, **b,
-                                 "coinsurance_percent": _percent(b.get("coinsurance"))})
-    return {"coverage": coverage, "check": check, "answered": answered, "benefits": benefits,
-            "can": context.get("can"), "csrf_token": context.get("csrf_token")}
+                benefits.append(
+                    {"code": code, **b, "coinsurance_percent": _percent(b.get("coinsurance"))}
+                )
+    return {
+        "coverage": coverage,
+        "check": check,
+        "answered": answered,
+        "benefits": benefits,
+        "can": context.get("can"),
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 def _percent(fraction: str | None) -> str | None:
@@ -64,6 +77,15 @@ def visit_billing(context: dict[str, Any], visit: Any) -> dict[str, Any]:
         verified = last_verified(visit.coverage)
         if verified is None or (timezone.localdate() - verified).days > VERIFIED_DAYS:
             stale = verified or "never"
-    line = ClaimLine.objects.filter(visit=visit, claim__deleted_at__isnull=True).select_related("claim").order_by("-claim_id").first()
-    return {"visit": visit, "stale": stale, "claim": line.claim if line else None,
-            "can": context.get("can")}
+    line = (
+        ClaimLine.objects.filter(visit=visit, claim__deleted_at__isnull=True)
+        .select_related("claim")
+        .order_by("-claim_id")
+        .first()
+    )
+    return {
+        "visit": visit,
+        "stale": stale,
+        "claim": line.claim if line else None,
+        "can": context.get("can"),
+    }
