@@ -76,9 +76,10 @@ def test_the_statement_adds_what_changed_to_the_balance_brought_forward():
         "CURRENT 31–60 DAYS 61–90 DAYS OVER 90 DAYS $24.00 $10.00 $0.00 $0.00",
         "Part of this balance is past due (over 30 days).",
         "Please detach and return this part with your payment.",
-        "REMIT TO FROM Fernwood Bodywork PLLC 410 Fern St Olympia, WA 98501",
-        "ACCOUNT NUMBER 000042",
-        "AMOUNT DUE $34.00",
+        "REMIT TO FROM ACCOUNT NUMBER 000042 STATEMENT DATE 10/31/2026",
+        "AMOUNT DUE $34.00 STATEMENT NO. S0000007",
+        "Fernwood Bodywork PLLC 410 Fern St Olympia, WA 98501 360-555-0101",
+        "Robin K. Testperson 77 Alder Way Lacey, WA 98503",
         "Amount enclosed $",
     ):
         assert fact in text, fact

@@ -176,6 +176,17 @@ def _kill_mid_posting(db: Database, folder: Path) -> None:
                 folder,
             )
         else:
+            # The job's own autocommitted writes take the lock too: wait for the remittance to
+            # be marked running first, so the lock seen is the posting transaction's.
+            _wait(
+                "the remittance to be marked running",
+                lambda: (
+                    db.query(f"SELECT status FROM remittance_remittance WHERE id = {remittance}")
+                    == [("running",)]
+                ),
+                60,
+                folder,
+            )
             _wait("the posting transaction to hold the write lock", db.write_locked, 60, folder)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
