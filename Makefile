@@ -22,6 +22,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Rewrite golden files (X12, PDFs' text) after a deliberate output change; review the diff.

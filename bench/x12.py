@@ -37,8 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "x12"
 PEERS = ROOT / "bench" / ".peers"
 PEER_PYTHON = PEERS / "venv" / "bin" / "python"
-PEER_PACKAGES = ["linuxforhealth-x12==0.57.0", "pydantic<2", "edi-835-parser==1.8.0",
-                 "pyx12==4.0.0"]
+PEER_PACKAGES = [
+    "linuxforhealth-x12==0.57.0",
+    "pydantic<2",
+    "edi-835-parser==1.8.0",
+    "pyx12==4.0.0",
+]
 KNEAD = ROOT / ".venv" / "bin" / "knead"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 
@@ -153,8 +157,11 @@ def _measure(command: list[str], stdout: Path) -> tuple[float, float, int]:
     forked from this (large) bench process would report the parent's pages too.
     """
     report = OUT / "time.txt"
-    wrapped = ["/usr/bin/time", "-f", "%M", "-o", str(report), *command] \
-        if Path("/usr/bin/time").exists() else command
+    wrapped = (
+        ["/usr/bin/time", "-f", "%M", "-o", str(report), *command]
+        if Path("/usr/bin/time").exists()
+        else command
+    )
     start = time.perf_counter()
     with open(stdout, "w") as out:
         process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.DEVNULL)
@@ -175,8 +182,18 @@ def _generate(size: int) -> tuple[Path, dict[str, tuple[Decimal, Decimal, Decima
         print(f"generating {size:,} claims ...", flush=True)
         text, truth = synthetic_835(size, seed=size, payments=max(1, size // 5000))
         path.write_text(text)
-        truth_path.write_text(json.dumps({c.id: [str(c.charge), str(c.paid), str(
-            sum((a[2] for a in c.adjustments), Decimal(0)))] for c in iter_claim_truth(truth)}))
+        truth_path.write_text(
+            json.dumps(
+                {
+                    c.id: [
+                        str(c.charge),
+                        str(c.paid),
+                        str(sum((a[2] for a in c.adjustments), Decimal(0))),
+                    ]
+                    for c in iter_claim_truth(truth)
+                }
+            )
+        )
     data = json.loads(truth_path.read_text())
     return path, {k: tuple(Decimal(v) for v in values) for k, values in data.items()}
 
@@ -187,8 +204,9 @@ def _ensure_peers() -> bool:
     print("building the peers' virtual environment in bench/.peers/ ...", flush=True)
     try:
         subprocess.run([sys.executable, "-m", "venv", str(PEERS / "venv")], check=True)
-        subprocess.run([str(PEER_PYTHON), "-m", "pip", "install", "--quiet", *PEER_PACKAGES],
-                       check=True)
+        subprocess.run(
+            [str(PEER_PYTHON), "-m", "pip", "install", "--quiet", *PEER_PACKAGES], check=True
+        )
     except (subprocess.CalledProcessError, OSError) as error:
         print(f"  cannot install the peers ({error}); they are skipped")
         return False
@@ -199,10 +217,14 @@ def _totals_from_tsv(path: Path) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
     out = {}
     for line in path.read_text().splitlines():
         claim_id, charge, paid, amounts = line.split("\t")
-        cas = sum((Decimal(a).quantize(Decimal("0.01")) for a in amounts.split(",") if a),
-                  Decimal(0))
-        out[claim_id] = (Decimal(charge).quantize(Decimal("0.01")),
-                         Decimal(paid).quantize(Decimal("0.01")), cas)
+        cas = sum(
+            (Decimal(a).quantize(Decimal("0.01")) for a in amounts.split(",") if a), Decimal(0)
+        )
+        out[claim_id] = (
+            Decimal(charge).quantize(Decimal("0.01")),
+            Decimal(paid).quantize(Decimal("0.01")),
+            cas,
+        )
     return out
 
 
@@ -213,8 +235,11 @@ def _totals_from_knead(path: Path) -> dict[str, tuple[Decimal, Decimal, Decimal]
         for claim in payment["claims"]:
             amounts = [a["amount"] for a in claim["adjustments"]]
             amounts += [a["amount"] for s in claim["services"] for a in s["adjustments"]]
-            out[claim["id"]] = (Decimal(claim["charge"]), Decimal(claim["paid"]),
-                                sum((Decimal(a) for a in amounts), Decimal(0)))
+            out[claim["id"]] = (
+                Decimal(claim["charge"]),
+                Decimal(claim["paid"]),
+                sum((Decimal(a) for a in amounts), Decimal(0)),
+            )
     return out
 
 
@@ -226,8 +251,11 @@ def _agreement(found: dict, truth: dict) -> str:
     example = ""
     if wrong:
         k = sorted(wrong)[0]
-        example = (f"; e.g. {k}: CAS total {found[k][2]} vs truth {truth[k][2]}"
-                   if found[k][2] != truth[k][2] else f"; e.g. {k}: {found[k]} vs {truth[k]}")
+        example = (
+            f"; e.g. {k}: CAS total {found[k][2]} vs truth {truth[k][2]}"
+            if found[k][2] != truth[k][2]
+            else f"; e.g. {k}: {found[k]} vs {truth[k]}"
+        )
     return f"DISAGREES: {len(wrong):,} wrong, {missing:,} missing of {len(truth):,}{example}"
 
 
@@ -281,9 +309,11 @@ def _bench_837(count: int) -> float:
 
     base = load_claims(ROOT / "tests" / "x12" / "fixtures" / "claims" / "four-claims.json")
     claims = [dataclasses.replace(base[n % len(base)], id=f"BENCH{n:07d}") for n in range(count)]
-    settings = ClearinghouseSettings(TradingPartners("BENCHSUB", "BENCHRCV"),
-                                     Submitter("Bench", "BENCHSUB", "Desk", "2065550100"),
-                                     Receiver("Receiver", "BENCHRCV"))
+    settings = ClearinghouseSettings(
+        TradingPartners("BENCHSUB", "BENCHRCV"),
+        Submitter("Bench", "BENCHSUB", "Desk", "2065550100"),
+        Receiver("Receiver", "BENCHRCV"),
+    )
     gc.collect()
     start = time.perf_counter()
     text = write_837p(claims, settings, MemoryControlNumbers(), datetime(2026, 11, 1))
@@ -294,13 +324,18 @@ def _bench_837(count: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="10k claims only; skip linuxforhealth-x12 and pyx12")
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="comma-separated claim counts (default 10000,100000)")
+    parser.add_argument(
+        "--quick", action="store_true", help="10k claims only; skip linuxforhealth-x12 and pyx12"
+    )
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="comma-separated claim counts (default 10000,100000)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per parser (median)")
-    parser.add_argument("--peers-at", default="10000",
-                        help="sizes at which the slow peers run (default 10000)")
+    parser.add_argument(
+        "--peers-at", default="10000", help="sizes at which the slow peers run (default 10000)"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     # Knead is an editable install, so its bytecode is compiled here as pip compiles a regular
@@ -318,29 +353,41 @@ def main() -> int:
         runs += _run_parsers(size, names, args.repeat, peers_ok)
 
     print(f"\n835 read, whole processes (median of {args.repeat}); peak RSS of each process")
-    print(f"{'parser':<20} {'claims':>8} {'MB':>6} {'wall s':>8} {'MB/s':>7} {'peak MB':>8} "
-          f"{'vs split':>9} {'vs knead':>9}  per-claim totals")
+    print(
+        f"{'parser':<20} {'claims':>8} {'MB':>6} {'wall s':>8} {'MB/s':>7} {'peak MB':>8} "
+        f"{'vs split':>9} {'vs knead':>9}  per-claim totals"
+    )
     for run in runs:
         floor = next((r for r in runs if r.name == "split" and r.size == run.size), None)
         knead = next((r for r in runs if r.name == "knead" and r.size == run.size), None)
-        print(f"{run.name:<20} {run.size:>8,} {run.mb:>6.1f} {run.seconds:>8.2f} "
-              f"{run.mb / run.seconds:>7.1f} {run.peak_mb:>8.0f} "
-              f"{run.seconds / floor.seconds if floor else float('nan'):>8.2f}x "
-              f"{run.seconds / knead.seconds if knead else float('nan'):>8.2f}x  "
-              f"{run.agreement}")
+        print(
+            f"{run.name:<20} {run.size:>8,} {run.mb:>6.1f} {run.seconds:>8.2f} "
+            f"{run.mb / run.seconds:>7.1f} {run.peak_mb:>8.0f} "
+            f"{run.seconds / floor.seconds if floor else float('nan'):>8.2f}x "
+            f"{run.seconds / knead.seconds if knead else float('nan'):>8.2f}x  "
+            f"{run.agreement}"
+        )
     for size in sizes:
         knead = next((r for r in runs if r.name == "knead" and r.size == size), None)
         floor = next((r for r in runs if r.name == "split" and r.size == size), None)
         lfh = next((r for r in runs if r.name == "linuxforhealth-x12" and r.size == size), None)
         if knead and floor:
-            print(f"targets at {size:,}: knead / split floor = "
-                  f"{knead.seconds / floor.seconds:.2f} (target <= 2)"
-                  + (f"; linuxforhealth-x12 / knead = {lfh.seconds / knead.seconds:.1f} "
-                     "(target >= 20)" if lfh else ""))
+            print(
+                f"targets at {size:,}: knead / split floor = "
+                f"{knead.seconds / floor.seconds:.2f} (target <= 2)"
+                + (
+                    f"; linuxforhealth-x12 / knead = {lfh.seconds / knead.seconds:.1f} "
+                    "(target >= 20)"
+                    if lfh
+                    else ""
+                )
+            )
     knead_runs = [r for r in runs if r.name == "knead"]
     if len(knead_runs) > 1:
-        print("knead peak RSS by size: " + ", ".join(
-            f"{r.size:,} claims {r.peak_mb:.0f} MB" for r in knead_runs))
+        print(
+            "knead peak RSS by size: "
+            + ", ".join(f"{r.size:,} claims {r.peak_mb:.0f} MB" for r in knead_runs)
+        )
 
     seconds = _bench_837(10_000)
     print(f"\n837P write, 10,000 claims in-process: {seconds:.2f} s (target < 1 s)")

@@ -56,19 +56,30 @@ def test_biller_bills_posts_and_works_a_denial(page, biller):
     assert download.value.suggested_filename.startswith("837P-")
 
     batch = Batch.objects.get()
-    ack = x12("999", "005010X231A1", "FA", [
-        ("AK1", "HC", str(batch.group_control), "005010X222A1"),
-        ("AK2", "837", "0001", "005010X222A1"), ("IK5", "A"), ("AK9", "A", "1", "1", "1")])
+    ack = x12(
+        "999",
+        "005010X231A1",
+        "FA",
+        [
+            ("AK1", "HC", str(batch.group_control), "005010X222A1"),
+            ("AK2", "837", "0001", "005010X222A1"),
+            ("IK5", "A"),
+            ("AK9", "A", "1", "1", "1"),
+        ],
+    )
     page.click("nav >> text=Batches")
-    page.set_input_files("#ack-file", files=[{"name": "batch.999", "mimeType": "text/plain",
-                                              "buffer": ack.encode()}])
+    page.set_input_files(
+        "#ack-file", files=[{"name": "batch.999", "mimeType": "text/plain", "buffer": ack.encode()}]
+    )
     page.click("form:has(#ack-file) button[type=submit]")
     page.wait_for_selector("text=4 claim(s) accepted, 0 rejected")
 
     ids = list(Claim.objects.order_by("id").values_list("claim_id", flat=True))
     page.click("nav >> text=Remittance")
-    page.set_input_files("#era", files=[{"name": "era.835", "mimeType": "text/plain",
-                                         "buffer": _era2(*ids).encode()}])
+    page.set_input_files(
+        "#era",
+        files=[{"name": "era.835", "mimeType": "text/plain", "buffer": _era2(*ids).encode()}],
+    )
     page.click("text=Import and post")
     page.wait_for_selector("text=Posted 4 claims")
 

@@ -221,9 +221,13 @@ def test_each_page_of_a_packet_names_its_document_in_the_footer(rules):
 
 
 def test_a_superbill_for_two_therapists_names_each_with_their_lines_and_signature():
-    other = {"name": {"last": "Reyes", "first": "Sam"}, "npi": "1000000004",
-             "taxonomy": "225700000X", "license": {"number": "MA60000002", "state": "WA"},
-             "credentials": "LMT"}
+    other = {
+        "name": {"last": "Reyes", "first": "Sam"},
+        "npi": "1000000004",
+        "taxonomy": "225700000X",
+        "license": {"number": "MA60000002", "state": "WA"},
+        "credentials": "LMT",
+    }
     october = make_claim(
         id="KN-1002", rendering_provider=other, amount_paid="140.00",
         lines=[{"service_date": "2026-10-06", "code": "97124", "minutes": 60, "units": 4,
@@ -237,8 +241,10 @@ def test_a_superbill_for_two_therapists_names_each_with_their_lines_and_signatur
     assert "Dana L. Okonkwo, LMT 1558598797 MA61234567 (WA)" in text
     assert "Sam Reyes, LMT 1000000004 MA60000002 (WA)" in text
     # Each line carries the NPI it was given under (CMS-1500 box 24J).
-    assert ("10/06/2026 11 97124 Massage therapy: effleurage, petrissage, tapotement 1000000004 A 60 4 "
-            "$140.00") in text
+    assert (
+        "10/06/2026 11 97124 Massage therapy: effleurage, petrissage, tapotement 1000000004 A 60 4 "
+        "$140.00"
+    ) in text
     assert text.count("Signature: Dana L. Okonkwo, LMT") == 1
     assert text.count("Signature: Sam Reyes, LMT") == 1
     last_page = PdfReader(io.BytesIO(pdf)).pages[-1].extract_text()

@@ -205,14 +205,15 @@ def test_a_draft_claim_is_cancelled_and_the_corrected_visit_billed_on_a_new_clai
         ("97140", 2, Decimal("70.00"))
     ]
     assert new.diagnoses == ["M542", "M62830"] and new.charge == Decimal("70.00")
-    assert claim_balances([draft.pk, new.pk]) == {draft.pk: Decimal("0.00"), new.pk: Decimal("70.00")}
+    assert claim_balances([draft.pk, new.pk]) == {
+        draft.pk: Decimal("0.00"),
+        new.pk: Decimal("70.00"),
+    }
     assert new.scrubbed_at is not None  # scrubbed again
     assert draft.claim_id in correction.rebilling and new.claim_id in correction.rebilling
 
 
-def test_a_claim_the_payer_answered_gets_a_corrected_claim_with_the_corrected_lines(
-    setup, users
-):
+def test_a_claim_the_payer_answered_gets_a_corrected_claim_with_the_corrected_lines(setup, users):
     visit = setup["visit"]
     [sent] = create_claims([visit], user=users["biller"], practice=visit.practice)
     Claim.objects.filter(pk=sent.pk).update(status="denied", payer_claim_number="PCN-4471")
@@ -264,9 +265,7 @@ def _form(day: dt.date) -> dict:
     }
 
 
-def test_the_therapist_corrects_a_visit_on_the_web_and_the_page_shows_the_history(
-    setup, as_role
-):
+def test_the_therapist_corrects_a_visit_on_the_web_and_the_page_shows_the_history(setup, as_role):
     visit = setup["visit"]
     client = as_role("therapist")
     page = client.get(visit.get_absolute_url()).content.decode()
@@ -289,7 +288,9 @@ def test_roles_that_do_not_chart_cannot_correct_a_visit(setup, as_role, role):
     assert reverse("visits:correct", args=[visit.pk]) not in (
         client.get(visit.get_absolute_url()).content.decode()
     )
-    assert client.post(reverse("visits:correct", args=[visit.pk]), _form(SIGNED_ON)).status_code == 403
+    assert (
+        client.post(reverse("visits:correct", args=[visit.pk]), _form(SIGNED_ON)).status_code == 403
+    )
     assert not VisitCorrection.objects.exists()
 
 

@@ -39,9 +39,16 @@ def test_a_medicare_payer_left_without_months_counts_twelve_months(as_role):
 
 def test_a_commercial_payer_counts_days(as_role):
     owner = as_role("owner")
-    owner.post(reverse("practice:payer_new"), FORM | {"kind": "commercial", "payer_id": "C1",
-                                                       "claim_filing_indicator": "CI",
-                                                       "timely_filing_days": "90"})
+    owner.post(
+        reverse("practice:payer_new"),
+        FORM
+        | {
+            "kind": "commercial",
+            "payer_id": "C1",
+            "claim_filing_indicator": "CI",
+            "timely_filing_days": "90",
+        },
+    )
     payer = Payer.objects.get(payer_id="C1")
     assert (payer.timely_filing_months, payer.timely_filing) == (None, "90 days")
 
@@ -55,8 +62,9 @@ def test_a_medicare_payer_made_outside_the_form_keeps_the_shipped_twelve_months(
 
 
 def test_zero_months_is_refused(as_role):
-    response = as_role("owner").post(reverse("practice:payer_new"),
-                                     FORM | {"timely_filing_months": "0"})
+    response = as_role("owner").post(
+        reverse("practice:payer_new"), FORM | {"timely_filing_months": "0"}
+    )
     assert "Ensure this value is greater than or equal to 1." in response.content.decode()
 
 

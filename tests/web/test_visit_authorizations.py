@@ -56,9 +56,11 @@ def test_a_new_visit_starts_with_the_authorizations_valid_today_for_its_payer(as
     elsewhere = _auth(records, "PA-ELSEWHERE", "", payer=other,
                       starts=today - dt.timedelta(days=5), ends=today + dt.timedelta(days=5))  # fmt: skip
     # The client's open auto case is suggested, and its carrier is the same payer A.
-    page = as_role("therapist").get(
-        reverse("visits:new") + f"?client={records['client'].pk}"
-    ).content.decode()
+    page = (
+        as_role("therapist")
+        .get(reverse("visits:new") + f"?client={records['client'].pk}")
+        .content.decode()
+    )
 
     def checked(auth):
         tag = page.split(f'value="{auth.pk}"', 1)[1].split(">", 1)[0]

@@ -43,7 +43,8 @@ def pyx12_errors(text: str) -> list[str]:
     logger.setLevel(logging.DEBUG)
     try:
         ok = pyx12.x12n_document.x12n_document(
-            pyx12.params.params(), io.StringIO(text), fd_997=None, fd_html=None, fd_xmldoc=None)
+            pyx12.params.params(), io.StringIO(text), fd_997=None, fd_html=None, fd_xmldoc=None
+        )
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
@@ -63,7 +64,8 @@ def check_golden(name: str, text: str) -> None:
             raise AssertionError(f"golden file {path} did not exist; written, review and commit it")
     assert text == path.read_text(), (
         f"output differs from golden file {path}; if the change is deliberate, run "
-        "KNEAD_REWRITE_GOLDEN=1 (make golden) and review the diff")
+        "KNEAD_REWRITE_GOLDEN=1 (make golden) and review the diff"
+    )
 
 
 def redelimit(text: str, new: Delimiters, line_breaks: bool = False) -> str:
@@ -75,8 +77,12 @@ def redelimit(text: str, new: Delimiters, line_breaks: bool = False) -> str:
         if seg[0] == "ISA":
             seg = [*seg[:11], new.repetition, *seg[12:16], new.component]
         else:
-            seg = [new.repetition.join(new.component.join(c.split(old.component))
-                                       for c in e.split(old.repetition)) for e in seg]
+            seg = [
+                new.repetition.join(
+                    new.component.join(c.split(old.component)) for c in e.split(old.repetition)
+                )
+                for e in seg
+            ]
         out.append(new.element.join(seg))
     end = new.segment + ("\n" if line_breaks else "")
     return end.join(out) + end

@@ -33,7 +33,8 @@ def test_999_reports_which_set_was_rejected_and_why():
     clm, hi = second.errors
     assert (clm.segment_id, clm.segment_position, clm.loop, clm.code) == ("CLM", "22", "2300", "8")
     assert [(e.element, e.reference, e.code, e.bad_value) for e in clm.elements] == [
-        ("2", "782", "6", "12O.00")]
+        ("2", "782", "6", "12O.00")
+    ]
     assert [(e.element, e.code, e.bad_value) for e in hi.elements] == [("1:2", "7", "M545")]
 
 
@@ -57,17 +58,30 @@ def test_277ca_marks_each_claim_accepted_or_rejected():
     assert report.problems == ()
     accepted, rejected = report.claims
     assert (accepted.claim_id, accepted.status, accepted.payer_claim_id) == (
-        "KN-T-0001", "accepted", "PVH2026110300017")
+        "KN-T-0001",
+        "accepted",
+        "PVH2026110300017",
+    )
     (status,) = accepted.statuses
-    assert (status.category, status.code, status.entity, status.date, status.action,
-            status.amount) == ("A2", "20", "PR", date(2026, 11, 3), "WQ", Decimal("145.00"))
+    assert (
+        status.category,
+        status.code,
+        status.entity,
+        status.date,
+        status.action,
+        status.amount,
+    ) == ("A2", "20", "PR", date(2026, 11, 3), "WQ", Decimal("145.00"))
     assert (rejected.claim_id, rejected.status, rejected.accepted) == (
-        "KN-T-0003", "rejected", False)
+        "KN-T-0003",
+        "rejected",
+        False,
+    )
     assert [(s.category, s.code, s.entity) for s in rejected.statuses] == [
-        ("A7", "21", "PR"), ("A7", "562", "85")]
+        ("A7", "21", "PR"),
+        ("A7", "562", "85"),
+    ]
     (line,) = rejected.lines
-    assert (line.procedure, line.charge, line.control_number) == ("HC 97112", Decimal("42.00"),
-                                                                  "2")
+    assert (line.procedure, line.charge, line.control_number) == ("HC 97112", Decimal("42.00"), "2")
     assert [(s.category, s.code) for s in line.statuses] == [("A7", "453")]
 
 
@@ -94,10 +108,13 @@ def test_cli_999_and_277_json(capsys):
     assert main(["x12", "277", str(FIXTURES / "claims-acknowledged.277"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [(c["id"], c["status"]) for c in doc["claims"]] == [
-        ("KN-T-0001", "accepted"), ("KN-T-0003", "rejected")]
+        ("KN-T-0001", "accepted"),
+        ("KN-T-0003", "rejected"),
+    ]
 
 
 def test_cli_reader_given_the_wrong_kind_exits_2(capsys):
     assert main(["x12", "999", str(FIXTURES / "claims-acknowledged.277"), "--json"]) == 2
     assert "GS01 'HN' is not the functional group this reader handles (FA)" in (
-        capsys.readouterr().err)
+        capsys.readouterr().err
+    )

@@ -13,8 +13,12 @@ from knead.cli import main
 INQUIRY = {
     "provider": {"name": "Fernwood Bodywork PLLC", "npi": "1234567893", "tax_id": "91-2345678"},
     "payer": {"name": "Salish Health Plan", "id": "SAL01"},
-    "subscriber": {"member_id": "SAL-778899", "last_name": "Testperson", "first_name": "Robin",
-                   "birth_date": "1984-06-09"},
+    "subscriber": {
+        "member_id": "SAL-778899",
+        "last_name": "Testperson",
+        "first_name": "Robin",
+        "birth_date": "1984-06-09",
+    },
     "service_date": "2026-11-22",
     "trace": "KNE000000001",
 }
@@ -38,12 +42,19 @@ def test_an_inquiry_is_written_with_the_subscriber_and_the_massage_service_types
     assert code == 0
     segments = out.read_text().split("~")
     # Expected segments written out from the inquiry above (005010X279A1 loops 2100A-2110C).
-    for expected in ("NM1*PR*2*SALISH HEALTH PLAN*****PI*SAL01",
-                     "NM1*1P*2*FERNWOOD BODYWORK PLLC*****XX*1234567893",
-                     "TRN*1*KNE000000001*1912345678",
-                     "NM1*IL*1*TESTPERSON*ROBIN****MI*SAL-778899",
-                     "DMG*D8*19840609", "DTP*291*D8*20261122",
-                     "EQ*30", "EQ*AE", "EQ*PT", "EQ*33", "EQ*1"):
+    for expected in (
+        "NM1*PR*2*SALISH HEALTH PLAN*****PI*SAL01",
+        "NM1*1P*2*FERNWOOD BODYWORK PLLC*****XX*1234567893",
+        "TRN*1*KNE000000001*1912345678",
+        "NM1*IL*1*TESTPERSON*ROBIN****MI*SAL-778899",
+        "DMG*D8*19840609",
+        "DTP*291*D8*20261122",
+        "EQ*30",
+        "EQ*AE",
+        "EQ*PT",
+        "EQ*33",
+        "EQ*1",
+    ):
         assert expected in segments
     (inquiry_set,), _, problems = read_transaction_sets(out.read_text(), {"270": "HS"}, None)
     assert problems == [] and inquiry_set[0].kind == "270"

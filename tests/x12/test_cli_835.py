@@ -24,34 +24,70 @@ def test_json_output_keeps_every_number_as_an_exact_decimal_string(capsys):
     assert doc["problems"] == []
     first, second = doc["payments"]
     assert {k: first[k] for k in ("trace", "method", "amount", "date")} == {
-        "trace": "TRACE1001", "method": "ACH", "amount": "92.50", "date": "2026-02-13"}
+        "trace": "TRACE1001",
+        "method": "ACH",
+        "amount": "92.50",
+        "date": "2026-02-13",
+    }
     assert first["payer"]["name"] == "NORTHWIND MUTUAL"
     assert first["payee"]["id"] == "1234567893"
     assert first["provider_adjustments"] == [
-        {"reason": "WO", "reference": "NW0099", "amount": "10.00", "provider_id": "1234567893",
-         "fiscal_period_end": "2026-12-31", "segment": 44},
-        {"reason": "L6", "reference": "INTEREST", "amount": "-2.50", "provider_id": "1234567893",
-         "fiscal_period_end": "2026-12-31", "segment": 44},
+        {
+            "reason": "WO",
+            "reference": "NW0099",
+            "amount": "10.00",
+            "provider_id": "1234567893",
+            "fiscal_period_end": "2026-12-31",
+            "segment": 44,
+        },
+        {
+            "reason": "L6",
+            "reference": "INTEREST",
+            "amount": "-2.50",
+            "provider_id": "1234567893",
+            "fiscal_period_end": "2026-12-31",
+            "segment": 44,
+        },
     ]
     claim = first["claims"][0]
-    assert {k: claim[k] for k in ("id", "status", "charge", "paid", "patient_responsibility",
-                                  "payer_claim_id")} == {
-        "id": "MT1001", "status": "1", "charge": "150.00", "paid": "84.00",
-        "patient_responsibility": "36.00", "payer_claim_id": "NW0001"}
+    assert {
+        k: claim[k]
+        for k in ("id", "status", "charge", "paid", "patient_responsibility", "payer_claim_id")
+    } == {
+        "id": "MT1001",
+        "status": "1",
+        "charge": "150.00",
+        "paid": "84.00",
+        "patient_responsibility": "36.00",
+        "payer_claim_id": "NW0001",
+    }
     assert claim["adjustments"] == [
-        {"group": "PR", "reason": "3", "amount": "15.00", "quantity": None, "segment": 15}]
+        {"group": "PR", "reason": "3", "amount": "15.00", "quantity": None, "segment": 15}
+    ]
     service = claim["services"][0]
-    assert {k: service[k] for k in ("code", "modifiers", "charge", "paid", "units", "date",
-                                    "remarks")} == {
-        "code": "97124", "modifiers": ["GP"], "charge": "90.00", "paid": "54.00", "units": "3",
-        "date": "2026-01-20", "remarks": []}
+    assert {
+        k: service[k] for k in ("code", "modifiers", "charge", "paid", "units", "date", "remarks")
+    } == {
+        "code": "97124",
+        "modifiers": ["GP"],
+        "charge": "90.00",
+        "paid": "54.00",
+        "units": "3",
+        "date": "2026-01-20",
+        "remarks": [],
+    }
     assert [a["amount"] for a in service["adjustments"]] == ["15.00", "6.00", "15.00"]
     assert first["claims"][2]["patient_responsibility"] == "-16.00"
     assert first["claims"][1]["services"][0]["remarks"] == ["N115"]
     six = second["claims"][0]["services"][0]["adjustments"]
     assert [(a["reason"], a["amount"], a["quantity"]) for a in six[:6]] == [
-        ("45", "40.00", None), ("P12", "20.00", None), ("253", "2.00", None),
-        ("A2", "3.00", None), ("94", "-5.00", None), ("16", "10.00", "1")]
+        ("45", "40.00", None),
+        ("P12", "20.00", None),
+        ("253", "2.00", None),
+        ("A2", "3.00", None),
+        ("94", "-5.00", None),
+        ("16", "10.00", "1"),
+    ]
 
 
 def test_problems_are_listed_with_their_segment(capsys, tmp_path):

@@ -9,9 +9,14 @@ from knead.cli import main
 from .support import FIXTURES, pyx12_errors
 
 CONFIG = {
-    "sender_id": "ALDERSUB", "receiver_id": "CLEARHOUSE01",
-    "submitter": {"name": "Alder Street Bodywork LLC", "id": "ALDERSUB",
-                  "contact_name": "Billing Desk", "phone": "3605550142"},
+    "sender_id": "ALDERSUB",
+    "receiver_id": "CLEARHOUSE01",
+    "submitter": {
+        "name": "Alder Street Bodywork LLC",
+        "id": "ALDERSUB",
+        "contact_name": "Billing Desk",
+        "phone": "3605550142",
+    },
     "receiver": {"name": "Example Clearinghouse", "id": "CLEARHOUSE01"},
 }
 
@@ -27,8 +32,9 @@ def test_rejected_claim_is_named_and_the_others_are_written(capsys, tmp_path, mo
     assert code == 1
     assert "claim KN-T-0004 not written: REFERRAL_MISSING" in err
     text = out.read_text()
-    assert [c for c in ("KN-T-0001", "KN-T-0002", "KN-T-0003", "KN-T-0004")
-            if f"CLM*{c}*" in text] == ["KN-T-0001", "KN-T-0002", "KN-T-0003"]
+    assert [
+        c for c in ("KN-T-0001", "KN-T-0002", "KN-T-0003", "KN-T-0004") if f"CLM*{c}*" in text
+    ] == ["KN-T-0001", "KN-T-0002", "KN-T-0003"]
     assert pyx12_errors(text) == []
     assert "*ZZ*ALDERSUB       *ZZ*CLEARHOUSE01   *" in text
 
@@ -57,21 +63,40 @@ def test_as_of_scrubs_the_claims_as_of_that_day(capsys, tmp_path, monkeypatch):
     (tmp_path / "clearinghouse.json").write_text(json.dumps(CONFIG))
     out = tmp_path / "batch.837"
     # As of 10/06/2026 the lines of 10/07 (KN-T-0003) and 10/08 (KN-T-0004) are in the future.
-    code = main(["x12", "837", str(FIXTURES / "claims" / "four-claims.json"), "-o", str(out),
-                 "--as-of", "2026-10-06"])
+    code = main(
+        [
+            "x12",
+            "837",
+            str(FIXTURES / "claims" / "four-claims.json"),
+            "-o",
+            str(out),
+            "--as-of",
+            "2026-10-06",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "claim KN-T-0003 not written: DOS_IN_FUTURE" in err
     assert "claim KN-T-0004 not written:" in err and "DOS_IN_FUTURE" in err
     text = out.read_text()
-    assert [c for c in ("KN-T-0001", "KN-T-0002", "KN-T-0003", "KN-T-0004")
-            if f"CLM*{c}*" in text] == ["KN-T-0001", "KN-T-0002"]
+    assert [
+        c for c in ("KN-T-0001", "KN-T-0002", "KN-T-0003", "KN-T-0004") if f"CLM*{c}*" in text
+    ] == ["KN-T-0001", "KN-T-0002"]
 
 
 def test_a_bad_as_of_date_exits_2_and_writes_nothing(capsys, tmp_path):
     out = tmp_path / "batch.837"
-    code = main(["x12", "837", str(FIXTURES / "claims" / "four-claims.json"), "-o", str(out),
-                 "--as-of", "2026-13-01"])
+    code = main(
+        [
+            "x12",
+            "837",
+            str(FIXTURES / "claims" / "four-claims.json"),
+            "-o",
+            str(out),
+            "--as-of",
+            "2026-13-01",
+        ]
+    )
     assert code == 2
     assert capsys.readouterr().err.strip() == (
         "knead x12 837: --as-of must be a date YYYY-MM-DD, not '2026-13-01'; nothing done"

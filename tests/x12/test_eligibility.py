@@ -18,16 +18,28 @@ from knead.cli import main
 from .support import FIXTURES, check_golden, fixture
 
 INQUIRY = EligibilityInquiry(
-    provider_name="Alder Street Bodywork LLC", provider_npi="1245319599",
-    provider_tax_id="834567890", payer_name="Pine Valley Health", payer_id="PVH01",
-    member_id="PVH-100200", subscriber_last_name="Quill", subscriber_first_name="Harper",
-    subscriber_birth_date=date(1988, 4, 12), service_date=date(2026, 11, 9),
-    trace_number="INQ0001")
+    provider_name="Alder Street Bodywork LLC",
+    provider_npi="1245319599",
+    provider_tax_id="834567890",
+    payer_name="Pine Valley Health",
+    payer_id="PVH01",
+    member_id="PVH-100200",
+    subscriber_last_name="Quill",
+    subscriber_first_name="Harper",
+    subscriber_birth_date=date(1988, 4, 12),
+    service_date=date(2026, 11, 9),
+    trace_number="INQ0001",
+)
 
 
 def _270() -> str:
-    return write_270([INQUIRY], TradingPartners("ALDERSUB", "PVH01"), MemoryControlNumbers(),
-                     datetime(2026, 11, 1, 8, 0), line_breaks=True)
+    return write_270(
+        [INQUIRY],
+        TradingPartners("ALDERSUB", "PVH01"),
+        MemoryControlNumbers(),
+        datetime(2026, 11, 1, 8, 0),
+        line_breaks=True,
+    )
 
 
 def test_270_matches_the_golden_file():
@@ -37,8 +49,27 @@ def test_270_matches_the_golden_file():
 def test_270_asks_for_the_five_massage_service_types_in_one_subscriber_loop():
     segments = list(SegmentStream(_270()))
     tags = [s[0] for s in segments]
-    assert tags[2:] == ["ST", "BHT", "HL", "NM1", "HL", "NM1", "HL", "TRN", "NM1", "DMG", "DTP",
-                        "EQ", "EQ", "EQ", "EQ", "EQ", "SE", "GE", "IEA"]
+    assert tags[2:] == [
+        "ST",
+        "BHT",
+        "HL",
+        "NM1",
+        "HL",
+        "NM1",
+        "HL",
+        "TRN",
+        "NM1",
+        "DMG",
+        "DTP",
+        "EQ",
+        "EQ",
+        "EQ",
+        "EQ",
+        "EQ",
+        "SE",
+        "GE",
+        "IEA",
+    ]
     assert [s[1] for s in segments if s[0] == "EQ"] == ["30", "AE", "PT", "33", "1"]
     assert ["HL", "3", "2", "22", "0"] in segments
     assert ["TRN", "1", "INQ0001", "1834567890"] in segments
@@ -51,21 +82,29 @@ def test_271_summary_per_service_type():
     report = read_271(fixture("benefits.271"))
     (response,) = report.responses
     assert (response.subscriber_name, response.member_id, response.payer_name) == (
-        "QUILL, HARPER", "PVH-100200", "PINE VALLEY HEALTH")
+        "QUILL, HARPER",
+        "PVH-100200",
+        "PINE VALLEY HEALTH",
+    )
     assert response.active is True
     assert (response.plan_begin, response.plan_end) == (date(2026, 1, 1), date(2026, 12, 31))
     benefits = {b.service_type: b for b in response.benefits}
     plan = benefits["30"]
     # In-network individual values win over family (1000.00) and out-of-network (1500.00).
     assert (plan.active, plan.deductible_total, plan.deductible_remaining) == (
-        True, Decimal("500.00"), Decimal("320.00"))
+        True,
+        Decimal("500.00"),
+        Decimal("320.00"),
+    )
     physical = benefits["AE"]
     assert (physical.coinsurance, physical.copay) == (Decimal("0.20"), Decimal("25.00"))
     assert (physical.visit_limit, physical.visits_remaining) == (Decimal(20), Decimal(14))
     assert physical.authorization_required is True
     assert physical.messages == ("MASSAGE COVERED UNDER PHYSICAL MEDICINE WITH A REFERRAL",)
     assert (benefits["33"].active, benefits["33"].messages) == (
-        False, ("CHIROPRACTIC NOT COVERED",))
+        False,
+        ("CHIROPRACTIC NOT COVERED",),
+    )
     assert benefits["PT"].active is True and benefits["1"].active is True
 
 
@@ -111,4 +150,7 @@ def test_271_plan_is_active_when_30_comes_in_a_list_of_service_types():
     (response,) = read_271(text).responses
     assert response.active is True
     assert {b.service_type: b.active for b in response.benefits} == {
-        "30": True, "1": True, "AE": True}
+        "30": True,
+        "1": True,
+        "AE": True,
+    }

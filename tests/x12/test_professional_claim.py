@@ -32,8 +32,13 @@ from .support import FIXTURES, check_golden, pyx12_errors
 
 SETTINGS = ClearinghouseSettings(
     TradingPartners("ALDERSUB", "CLEARHOUSE01", production=False),
-    Submitter("Alder Street Bodywork LLC", "ALDERSUB", "Billing Desk", "3605550142",
-              "billing@alder.example"),
+    Submitter(
+        "Alder Street Bodywork LLC",
+        "ALDERSUB",
+        "Billing Desk",
+        "3605550142",
+        "billing@alder.example",
+    ),
     Receiver("Example Clearinghouse", "CLEARHOUSE01"),
 )
 CREATED = datetime(2026, 11, 2, 9, 30)
@@ -66,8 +71,10 @@ def test_pyx12_finds_no_errors(written):
 
 def test_se_counts_every_segment_from_st_to_se(written):
     lines = written.splitlines()
-    st, se = lines.index("ST*837*0001*005010X222A1~"), next(
-        i for i, line in enumerate(lines) if line.startswith("SE*"))
+    st, se = (
+        lines.index("ST*837*0001*005010X222A1~"),
+        next(i for i, line in enumerate(lines) if line.startswith("SE*")),
+    )
     assert lines[se] == f"SE*{se - st + 1}*0001~"
 
 
@@ -79,20 +86,26 @@ def test_commercial_claim_segments(written):
     # Rendering provider differs from the billing provider: 2310B with its taxonomy.
     assert "\nNM1*82*1*MOSS*DEVON****XX*1497758544~\nPRV*PE*PXC*225700000X~\n" in text
     # Billing provider: taxonomy, NPI, 9-digit ZIP, EIN without hyphen.
-    assert ("\nPRV*BI*PXC*225700000X~\nNM1*85*2*ALDER STREET BODYWORK LLC*****XX*1245319599~\n"
-            "N3*410 ALDER ST~\nN4*OLYMPIA*WA*985011234~\nREF*EI*834567890~\n") in text
+    assert (
+        "\nPRV*BI*PXC*225700000X~\nNM1*85*2*ALDER STREET BODYWORK LLC*****XX*1245319599~\n"
+        "N3*410 ALDER ST~\nN4*OLYMPIA*WA*985011234~\nREF*EI*834567890~\n"
+    ) in text
 
 
 def test_dependent_gets_a_patient_loop_and_secondary_claim_carries_primary_payment(written):
     text = written
     assert "\nHL*3*1*22*1~\nSBR*S***STATE EMPLOYEES*****12~\n" in text
     assert "\nHL*4*3*23*0~\nPAT*19~\nNM1*QC*1*QUILL*ROBIN~\n" in text
-    assert ("\nSBR*P*19*G7781******CI~\nAMT*D*52.00~\nOI***Y***Y~\n"
-            "NM1*IL*1*QUILL*HARPER****MI*PVH-100200~\n"
-            "NM1*PR*2*PINE VALLEY HEALTH*****PI*PVH01~\nREF*F8*PVH-CLM-0092~\n") in text
+    assert (
+        "\nSBR*P*19*G7781******CI~\nAMT*D*52.00~\nOI***Y***Y~\n"
+        "NM1*IL*1*QUILL*HARPER****MI*PVH-100200~\n"
+        "NM1*PR*2*PINE VALLEY HEALTH*****PI*PVH01~\nREF*F8*PVH-CLM-0092~\n"
+    ) in text
     # 2430: the primary's line payment and adjustments (80.00 = 52.00 + CO-45 15.00 + PR-2 13.00).
-    assert ("\nSVD*PVH01*52.00*HC:97124:GP**2~\nCAS*CO*45*15.00~\nCAS*PR*2*13.00~\n"
-            "DTP*573*D8*20261028~\n") in text
+    assert (
+        "\nSVD*PVH01*52.00*HC:97124:GP**2~\nCAS*CO*45*15.00~\nCAS*PR*2*13.00~\n"
+        "DTP*573*D8*20261028~\n"
+    ) in text
 
 
 def test_auto_claim_carries_accident_state_dates_and_pc_claim_number(written):
@@ -123,8 +136,15 @@ def test_written_claims_read_back_to_the_same_facts(written):
             facts[-1]["dx"] = [c.split(":")[1] for c in seg[1:]]
         elif seg[0] == "SV1":
             code = seg[1].split(":")
-            facts[-1]["lines"].append((code[1], tuple(code[2:]), Decimal(seg[2]), int(seg[4]),
-                                       tuple(int(p) for p in seg[7].split(":"))))
+            facts[-1]["lines"].append(
+                (
+                    code[1],
+                    tuple(code[2:]),
+                    Decimal(seg[2]),
+                    int(seg[4]),
+                    tuple(int(p) for p in seg[7].split(":")),
+                )
+            )
         elif seg[0] == "DTP" and seg[1] == "472":
             facts[-1].setdefault("dates", []).append(seg[3])
     claims = _claims()
@@ -132,8 +152,10 @@ def test_written_claims_read_back_to_the_same_facts(written):
     for fact, claim in zip(facts, claims, strict=True):
         assert fact["total"] == claim.total_charge
         assert fact["dx"] == [d.replace(".", "") for d in claim.diagnoses]
-        assert fact["lines"] == [(line.code, line.modifier_codes, line.charge, line.units,
-                                  line.pointers) for line in claim.lines]
+        assert fact["lines"] == [
+            (line.code, line.modifier_codes, line.charge, line.units, line.pointers)
+            for line in claim.lines
+        ]
         assert fact["dates"] == [line.service_date.strftime("%Y%m%d") for line in claim.lines]
 
 
@@ -159,7 +181,8 @@ def test_a_pointer_past_the_diagnoses_is_refused():
     claim = _first()
     line = dataclasses.replace(claim.lines[0], pointers=(3,))
     assert "must point into the 2 diagnoses" in claim_problem(
-        dataclasses.replace(claim, lines=(line,)))
+        dataclasses.replace(claim, lines=(line,))
+    )
 
 
 def test_thirteen_diagnoses_are_refused():
@@ -187,17 +210,21 @@ def test_duplicate_claim_ids_are_refused():
 
 def test_billing_provider_needs_a_nine_digit_zip():
     claim = _claims()[0]
-    provider = dataclasses.replace(claim.billing_provider, address=dataclasses.replace(
-        claim.billing_provider.address, zip="98501"))
+    provider = dataclasses.replace(
+        claim.billing_provider,
+        address=dataclasses.replace(claim.billing_provider.address, zip="98501"),
+    )
     assert "9-digit ZIP" in claim_problem(dataclasses.replace(claim, billing_provider=provider))
 
 
 def test_a_one_letter_city_is_refused():
     claim = _claims()[0]
-    patient = dataclasses.replace(claim.patient, address=dataclasses.replace(
-        claim.patient.address, city="X"))
+    patient = dataclasses.replace(
+        claim.patient, address=dataclasses.replace(claim.patient.address, city="X")
+    )
     assert "N401 city must be 2 to 30 characters" in claim_problem(
-        dataclasses.replace(claim, patient=patient))
+        dataclasses.replace(claim, patient=patient)
+    )
 
 
 def test_a_line_covered_by_another_authorization_names_it_in_its_own_loop():

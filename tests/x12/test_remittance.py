@@ -32,12 +32,18 @@ def test_fixture_is_valid_for_pyx12():
 def test_each_st_set_is_one_payment_with_its_own_payer(remittance):
     first, second = remittance.payments
     assert (first.header.payer.name, first.header.trace, first.header.method) == (
-        "NORTHWIND MUTUAL", "TRACE1001", "ACH")
+        "NORTHWIND MUTUAL",
+        "TRACE1001",
+        "ACH",
+    )
     assert (first.header.amount, first.header.date) == (D("92.50"), date(2026, 2, 13))
     assert first.header.payee.id == "1234567893"
     assert first.header.payee.additional_id == "912345678"
     assert (second.header.payer.name, second.header.trace, second.header.method) == (
-        "EVERGREEN AUTO INSURANCE", "CHECK55501", "CHK")
+        "EVERGREEN AUTO INSURANCE",
+        "CHECK55501",
+        "CHK",
+    )
     assert second.header.amount == D("100.00")
 
 
@@ -50,18 +56,30 @@ def test_a_balanced_file_has_no_problems(remittance):
 def test_claim_level_cas_is_kept_apart_from_line_cas(remittance):
     claim = remittance.payments[0].claims[0]
     assert (claim.id, claim.status, claim.charge, claim.paid, claim.patient_responsibility) == (
-        "MT1001", "1", D("150.00"), D("84.00"), D("36.00"))
+        "MT1001",
+        "1",
+        D("150.00"),
+        D("84.00"),
+        D("36.00"),
+    )
     assert claim.payer_claim_id == "NW0001"
     assert [(a.group, a.reason, a.amount, a.position) for a in claim.adjustments] == [
-        ("PR", "3", D("15.00"), 15)]
+        ("PR", "3", D("15.00"), 15)
+    ]
     first_line, second_line = claim.services
     assert (first_line.code, first_line.modifiers, first_line.units) == ("97124", ("GP",), D(3))
     assert (first_line.charge, first_line.paid, first_line.allowed) == (
-        D("90.00"), D("54.00"), D("75.00"))
+        D("90.00"),
+        D("54.00"),
+        D("75.00"),
+    )
     assert first_line.date == date(2026, 1, 20)
     assert first_line.control_number == "MT1001-1"
     assert [(a.group, a.reason, a.amount) for a in first_line.adjustments] == [
-        ("CO", "45", D("15.00")), ("PR", "1", D("6.00")), ("PR", "2", D("15.00"))]
+        ("CO", "45", D("15.00")),
+        ("PR", "1", D("6.00")),
+        ("PR", "2", D("15.00")),
+    ]
     assert second_line.modifiers == ("59", "GP")
     assert claim.position == 14 and first_line.position == 18 and second_line.position == 24
 
@@ -80,7 +98,10 @@ def test_reversal_claim_has_negative_amounts(remittance):
     claim = remittance.payments[0].claims[2]
     assert claim.reversal
     assert (claim.charge, claim.paid, claim.patient_responsibility) == (
-        D("-120.00"), D("-80.00"), D("-16.00"))
+        D("-120.00"),
+        D("-80.00"),
+        D("-16.00"),
+    )
     assert [a.amount for a in claim.adjustments] == [D("-24.00"), D("-16.00")]
     assert claim.services == ()
 
@@ -88,7 +109,9 @@ def test_reversal_claim_has_negative_amounts(remittance):
 def test_provider_adjustments_are_read_in_pairs(remittance):
     plb = remittance.payments[0].provider_adjustments
     assert [(p.reason, p.reference, p.amount, p.position) for p in plb] == [
-        ("WO", "NW0099", D("10.00"), 44), ("L6", "INTEREST", D("-2.50"), 44)]
+        ("WO", "NW0099", D("10.00"), 44),
+        ("L6", "INTEREST", D("-2.50"), 44),
+    ]
     assert plb[0].fiscal_period_end == date(2026, 12, 31)
 
 
@@ -96,8 +119,13 @@ def test_all_six_triplets_of_one_cas_segment_are_read(remittance):
     (claim,) = remittance.payments[1].claims
     (line,) = claim.services
     assert [(a.reason, a.amount, a.quantity) for a in line.adjustments[:6]] == [
-        ("45", D("40.00"), None), ("P12", D("20.00"), None), ("253", D("2.00"), None),
-        ("A2", D("3.00"), None), ("94", D("-5.00"), None), ("16", D("10.00"), D(1))]
+        ("45", D("40.00"), None),
+        ("P12", D("20.00"), None),
+        ("253", D("2.00"), None),
+        ("A2", D("3.00"), None),
+        ("94", D("-5.00"), None),
+        ("16", D("10.00"), D(1)),
+    ]
     assert line.remarks == ("M15", "N130")
     assert claim.position == 56
 
@@ -111,8 +139,11 @@ def test_unbalanced_line_claim_and_payment_are_reported_not_fixed():
     # Line paid 54.00 -> 50.00 breaks: the line (90-50=40 vs CAS 36), the claim (150-84=66 is
     # unchanged, so the claim still balances), nothing else. Claim paid 84 -> 80 then breaks
     # the claim (150-80=70 vs 66) and the payment (80+0-80+96-7.50 = 88.50 vs BPR02 92.50).
-    text = _replace(fixture("two-payers.835"), "SVC*HC:97124:GP*90.00*54.00**3",
-                    "SVC*HC:97124:GP*90.00*50.00**3")
+    text = _replace(
+        fixture("two-payers.835"),
+        "SVC*HC:97124:GP*90.00*54.00**3",
+        "SVC*HC:97124:GP*90.00*50.00**3",
+    )
     text = _replace(text, "CLP*MT1001*1*150.00*84.00*", "CLP*MT1001*1*150.00*80.00*")
     result = read_835(text)
     found = {(p.position, p.segment_id) for p in result.problems}
@@ -130,7 +161,8 @@ def test_patient_responsibility_must_match_pr_adjustments():
     (problem,) = read_835(text).problems
     assert problem.position == 14
     assert "CLP05 patient responsibility 30.00 differs from its PR adjustments total 36.00" in (
-        problem.message)
+        problem.message
+    )
 
 
 @pytest.mark.parametrize(
@@ -144,15 +176,21 @@ def test_patient_responsibility_must_match_pr_adjustments():
         ("CAS*CO*45*24.00~\nPLB", "CAS*CO*45*1e3~\nPLB", 43, "CAS", "'1e3' is not a number"),
         ("CAS*PR*3*15.00", "CAS*PR*3", 15, "CAS", "at least one reason code and amount"),
         ("CLP*MT1003*1*120.00*96.00*", "CLP*MT1003*1**96.00*", 39, "CLP", "CLP03 charge"),
-        ("LX*1~\nCLP*MT1001", "LX*1~\nSVC*HC:97124*1*1~\nCLP*MT1001", 14, "SVC",
-         "SVC before any CLP"),
+        (
+            "LX*1~\nCLP*MT1001",
+            "LX*1~\nSVC*HC:97124*1*1~\nCLP*MT1001",
+            14,
+            "SVC",
+            "SVC before any CLP",
+        ),
         ("ST*835*0002", "ST*837*0002", 46, "ST", "ST01 '837' is not a transaction set"),
         ("BPR*I*100.00*", "BPR*I*ONE HUNDRED*", 47, "BPR", "BPR02 'ONE HUNDRED'"),
         ("SVC*HC:97124*60.00*0.00**2", "SVC", 31, "SVC", "SVC needs SVC01 procedure"),
     ],
 )
-def test_malformed_files_are_rejected_with_position_and_segment(old, new, position, segment_id,
-                                                                 words):
+def test_malformed_files_are_rejected_with_position_and_segment(
+    old, new, position, segment_id, words
+):
     with pytest.raises(X12Error) as caught:
         read_835(_replace(fixture("two-payers.835"), old, new))
     assert (caught.value.position, caught.value.segment_id) == (position, segment_id)

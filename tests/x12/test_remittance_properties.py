@@ -26,27 +26,35 @@ from .support import fixture, pyx12_errors
 SEPARATORS = "!\"#$%&'()*+/;<=>?@[\\]^_`{|}~\x1c\x1d\x1e\x1f"
 
 delimiters = st.lists(st.sampled_from(SEPARATORS), min_size=4, max_size=4, unique=True).map(
-    lambda chars: Delimiters(*chars))
+    lambda chars: Delimiters(*chars)
+)
 # pyx12 refuses control characters as the ISA16 component separator; X12 itself allows them.
-printable_delimiters = st.lists(st.sampled_from(SEPARATORS[:-4]), min_size=4, max_size=4,
-                                unique=True).map(lambda chars: Delimiters(*chars))
+printable_delimiters = st.lists(
+    st.sampled_from(SEPARATORS[:-4]), min_size=4, max_size=4, unique=True
+).map(lambda chars: Delimiters(*chars))
 
 
 @settings(max_examples=60, deadline=None)
 @given(delimiters, st.integers(1, 40), st.integers(1, 3), st.integers(0, 10_000), st.booleans())
 def test_reader_reads_back_what_was_written_with_any_delimiters(d, claims, payments, seed, breaks):
-    text, truth = synthetic_835(claims, seed=seed, payments=payments, delimiters=d,
-                                line_breaks=breaks)
+    text, truth = synthetic_835(
+        claims, seed=seed, payments=payments, delimiters=d, line_breaks=breaks
+    )
     result = read_835(text)
     assert result.problems == ()
     assert [p.header.amount for p in result.payments] == [t.amount for t in truth]
     read = [c for p in result.payments for c in p.claims]
     for got, want in zip(read, iter_claim_truth(truth), strict=True):
         assert (got.id, got.status, got.charge, got.paid) == (
-            want.id, want.status, want.charge, want.paid)
+            want.id,
+            want.status,
+            want.charge,
+            want.paid,
+        )
         assert (got.patient_responsibility or Decimal(0)) == want.patient_responsibility
         assert [(a.group, a.reason, a.amount) for a in got.all_adjustments()] == list(
-            want.adjustments)
+            want.adjustments
+        )
 
 
 @settings(max_examples=12, deadline=None)
@@ -66,12 +74,15 @@ def test_changing_one_claim_payment_is_reported_for_the_claim_and_the_payment(cl
     new = f"CLP*{victim.id}*{victim.status}*{victim.charge}*{victim.paid + cents}*"
     assert text.count(old) == 1
     result = read_835(text.replace(old, new))
-    claim_position = next(c.position for p in result.payments for c in p.claims
-                          if c.id == victim.id)
+    claim_position = next(
+        c.position for p in result.payments for c in p.claims if c.id == victim.id
+    )
     # charge - (paid + cents) differs from the untouched CAS total by exactly -cents, so the
     # claim is out of balance; BPR02 no longer equals the claim payments minus PLB either.
     assert {(p.position, p.segment_id) for p in result.problems} == {
-        (claim_position, "CLP"), (result.payments[0].header.position, "BPR")}
+        (claim_position, "CLP"),
+        (result.payments[0].header.position, "BPR"),
+    }
 
 
 def _mutate(text: str, rng: random.Random) -> str:
@@ -99,15 +110,20 @@ def _mutate(text: str, rng: random.Random) -> str:
             segments.insert(where, segments[rng.randrange(len(segments))])
         elif action < 0.8:
             elements[rng.randrange(len(elements))] = rng.choice(
-                ["", "X", "-1", "1e5", "ZZZ", ":", "9" * 30, "A:B:C"])
+                ["", "X", "-1", "1e5", "ZZZ", ":", "9" * 30, "A:B:C"]
+            )
             segments[where] = "*".join(elements)
         else:
             segments[where] = "*".join(elements[: rng.randrange(1, len(elements) + 1)])
     return "~".join(segments)
 
 
-READERS = [("two-payers.835", read_835), ("batch-partly-rejected.999", read_999),
-           ("claims-acknowledged.277", read_277ca), ("benefits.271", read_271)]
+READERS = [
+    ("two-payers.835", read_835),
+    ("batch-partly-rejected.999", read_999),
+    ("claims-acknowledged.277", read_277ca),
+    ("benefits.271", read_271),
+]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

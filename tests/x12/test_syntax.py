@@ -18,8 +18,10 @@ from knead.billing.x12.envelope import (
 from knead.billing.x12.errors import X12Error
 from knead.billing.x12.syntax import Delimiters, SegmentStream
 
-ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260101*1200*^*00501"
-       "*000000001*0*T*:~")
+ISA = (
+    "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260101*1200*^*00501"
+    "*000000001*0*T*:~"
+)
 
 
 def test_delimiters_are_taken_from_the_isa_segment():
@@ -67,31 +69,54 @@ def _tx(*body):
 
 def test_counts_and_control_numbers_are_computed_from_what_is_written():
     text = write_interchange(
-        TradingPartners("SENDER", "RECEIVER"), MemoryControlNumbers(start=41), "FA",
-        "005010X231A1", [_tx(("AK1", "HC", "7")), _tx(("AK1", "HC", "8"), ("AK9", "A", "1"))],
-        datetime(2026, 1, 2, 3, 4))
+        TradingPartners("SENDER", "RECEIVER"),
+        MemoryControlNumbers(start=41),
+        "FA",
+        "005010X231A1",
+        [_tx(("AK1", "HC", "7")), _tx(("AK1", "HC", "8"), ("AK9", "A", "1"))],
+        datetime(2026, 1, 2, 3, 4),
+    )
     lines = text.split("~")
     assert lines[0].startswith("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER ")
     assert lines[0].endswith("*260102*0304*^*00501*000000042*0*P*:")
     assert len(lines[0]) == 105  # ISA is 106 characters with its terminator
     assert lines[1:] == [
         "GS*FA*SENDER*RECEIVER*20260102*0304*42*X*005010X231A1",
-        "ST*999*0001*005010X231A1", "AK1*HC*7", "SE*3*0001",
-        "ST*999*0002*005010X231A1", "AK1*HC*8", "AK9*A*1", "SE*4*0002",
-        "GE*2*42", "IEA*1*000000042", "",
+        "ST*999*0001*005010X231A1",
+        "AK1*HC*7",
+        "SE*3*0001",
+        "ST*999*0002*005010X231A1",
+        "AK1*HC*8",
+        "AK9*A*1",
+        "SE*4*0002",
+        "GE*2*42",
+        "IEA*1*000000042",
+        "",
     ]
 
 
 def test_trailing_empty_elements_and_components_are_dropped():
-    text = write_interchange(TradingPartners("S", "R"), MemoryControlNumbers(), "FA", "V",
-                             [_tx(("AK2", ("HC", "", ""), "", "x", "", ""))], datetime(2026, 1, 1))
+    text = write_interchange(
+        TradingPartners("S", "R"),
+        MemoryControlNumbers(),
+        "FA",
+        "V",
+        [_tx(("AK2", ("HC", "", ""), "", "x", "", ""))],
+        datetime(2026, 1, 1),
+    )
     assert "~AK2*HC**x~" in text
 
 
 def test_data_containing_a_delimiter_is_refused_with_its_position():
     with pytest.raises(X12Error) as caught:
-        write_interchange(TradingPartners("S", "R"), MemoryControlNumbers(), "FA", "V",
-                          [_tx(("NM1", "41", "2", "A*B"))], datetime(2026, 1, 1))
+        write_interchange(
+            TradingPartners("S", "R"),
+            MemoryControlNumbers(),
+            "FA",
+            "V",
+            [_tx(("NM1", "41", "2", "A*B"))],
+            datetime(2026, 1, 1),
+        )
     assert (caught.value.position, caught.value.segment_id) == (4, "NM1")
     assert "NM103 'A*B' contains the delimiter '*'" in str(caught.value)
 
@@ -99,12 +124,18 @@ def test_data_containing_a_delimiter_is_refused_with_its_position():
 def test_file_control_numbers_persist_per_sender(tmp_path):
     path = tmp_path / "counters.json"
     first = FileControlNumbers(path)
-    assert [first.next_interchange("A"), first.next_interchange("A"), first.next_group("A"),
-            first.next_interchange("B")] == [1, 2, 1, 1]
+    assert [
+        first.next_interchange("A"),
+        first.next_interchange("A"),
+        first.next_group("A"),
+        first.next_interchange("B"),
+    ] == [1, 2, 1, 1]
     again = FileControlNumbers(path)
     assert again.next_interchange("A") == 3
-    assert json.loads(path.read_text()) == {"A": {"interchange": 3, "group": 1},
-                                            "B": {"interchange": 1}}
+    assert json.loads(path.read_text()) == {
+        "A": {"interchange": 3, "group": 1},
+        "B": {"interchange": 1},
+    }
 
 
 def test_control_numbers_wrap_after_nine_digits(tmp_path):

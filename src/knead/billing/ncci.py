@@ -307,7 +307,11 @@ def import_mue_file(path: Path, rules_dir: Path, effective: dt.date | None = Non
     for code, rows in before.items():
         if code not in listed and rows[0].limit is not None:
             keep[(code, effective)] = MueLimit(
-                code, None, None, f"not in the MUE file effective {effective}", effective,
+                code,
+                None,
+                None,
+                f"not in the MUE file effective {effective}",
+                effective,
                 path.name,
             )
     rules_dir.mkdir(parents=True, exist_ok=True)

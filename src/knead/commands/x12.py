@@ -56,7 +56,7 @@ class _HeldOutput:
             # Blocks of parts: one write per part would be a system call each when stdout is
             # unbuffered (PYTHONUNBUFFERED), and one huge string costs two more copies.
             for start in range(0, len(self._parts), 256):
-                out.write("".join(self._parts[start:start + 256]))
+                out.write("".join(self._parts[start : start + 256]))
             return
         import shutil
 
@@ -107,16 +107,21 @@ def _summarise_835(events, problems, out: _HeldOutput) -> None:  # type: ignore[
     remarks: set[str] = set()
     for event in events:
         if isinstance(event, PaymentHeader):
-            out.write(f"Payment {event.trace} from {event.payer.name}: {event.amount} "
-                      f"{event.method} on {event.date}\n")
+            out.write(
+                f"Payment {event.trace} from {event.payer.name}: {event.amount} "
+                f"{event.method} on {event.date}\n"
+            )
         elif isinstance(event, ClaimPayment):
-            adjustments = ", ".join(f"{a.group}-{a.reason} {a.amount}"
-                                    for a in event.all_adjustments())
+            adjustments = ", ".join(
+                f"{a.group}-{a.reason} {a.amount}" for a in event.all_adjustments()
+            )
             seen.update((a.group, a.reason) for a in event.all_adjustments())
             remarks.update(event.remarks)
             remarks.update(r for line in event.services for r in line.remarks)
-            out.write(f"  claim {event.id} status {event.status}: billed {event.charge}, paid "
-                      f"{event.paid}" + (f" ({adjustments})" if adjustments else "") + "\n")
+            out.write(
+                f"  claim {event.id} status {event.status}: billed {event.charge}, paid "
+                f"{event.paid}" + (f" ({adjustments})" if adjustments else "") + "\n"
+            )
         elif isinstance(event, PaymentEnd):
             for plb in event.provider_adjustments:
                 out.write(f"  provider adjustment {plb.reason} {plb.reference}: {plb.amount}\n")
@@ -125,8 +130,10 @@ def _summarise_835(events, problems, out: _HeldOutput) -> None:  # type: ignore[
     for group, reason in sorted(seen):
         text = carc(group, reason)
         if text:
-            out.write(f"{group}-{reason}: {text.description}\n"
-                      + (f"    typical fix: {text.fix}\n" if text.fix else ""))
+            out.write(
+                f"{group}-{reason}: {text.description}\n"
+                + (f"    typical fix: {text.fix}\n" if text.fix else "")
+            )
     for code in sorted(remarks):
         text = rarc(code)
         if text:
@@ -135,8 +142,12 @@ def _summarise_835(events, problems, out: _HeldOutput) -> None:  # type: ignore[
         out.write(f"problem: {problem}\n")
 
 
-def _reader(command: str, loader: Callable[[TextIO], object],
-            to_json: Callable[[object], object], summary: Callable[[object], str]):  # type: ignore[no-untyped-def]
+def _reader(
+    command: str,
+    loader: Callable[[TextIO], object],
+    to_json: Callable[[object], object],
+    summary: Callable[[object], str],
+):  # type: ignore[no-untyped-def]
     def handler(path: str, as_json: bool) -> int:
         import json
 
@@ -160,22 +171,31 @@ def _reader(command: str, loader: Callable[[TextIO], object],
 def _read_271(path: str, as_json: bool) -> int:
     from knead.billing.x12 import eligibility
 
-    return _reader("271", eligibility.read_271, eligibility.benefits_json,
-                   eligibility.benefits_summary)(path, as_json)
+    return _reader(
+        "271", eligibility.read_271, eligibility.benefits_json, eligibility.benefits_summary
+    )(path, as_json)
 
 
 def _read_999(path: str, as_json: bool) -> int:
     from knead.billing.x12 import acknowledgement
 
-    return _reader("999", acknowledgement.read_999, acknowledgement.acknowledgement_json,
-                   acknowledgement.acknowledgement_summary)(path, as_json)
+    return _reader(
+        "999",
+        acknowledgement.read_999,
+        acknowledgement.acknowledgement_json,
+        acknowledgement.acknowledgement_summary,
+    )(path, as_json)
 
 
 def _read_277(path: str, as_json: bool) -> int:
     from knead.billing.x12 import claim_status
 
-    return _reader("277", claim_status.read_277ca, claim_status.claim_status_json,
-                   claim_status.claim_status_summary)(path, as_json)
+    return _reader(
+        "277",
+        claim_status.read_277ca,
+        claim_status.claim_status_json,
+        claim_status.claim_status_summary,
+    )(path, as_json)
 
 
 def _write_837(args: argparse.Namespace) -> int:
@@ -215,8 +235,10 @@ def _write_837(args: argparse.Namespace) -> int:
             problem = claim_problem(claim)
             reasons += [problem] if problem else []
         if reasons:
-            print(f"knead x12 837: claim {claim.id} not written: {'; '.join(reasons)}",
-                  file=sys.stderr)
+            print(
+                f"knead x12 837: claim {claim.id} not written: {'; '.join(reasons)}",
+                file=sys.stderr,
+            )
         else:
             accepted.append(claim)
     if not accepted:
@@ -226,9 +248,11 @@ def _write_837(args: argparse.Namespace) -> int:
         if config.exists() or args.config:
             settings = settings_from_dict(json.loads(config.read_text()))
         else:
-            print(f"knead x12 837: no {config}; sending straight to the payer of claim "
-                  f"{accepted[0].id} (see docs/x12.md for clearinghouse settings)",
-                  file=sys.stderr)
+            print(
+                f"knead x12 837: no {config}; sending straight to the payer of claim "
+                f"{accepted[0].id} (see docs/x12.md for clearinghouse settings)",
+                file=sys.stderr,
+            )
             settings = settings_from_claim(accepted[0])
         if args.test:
             from dataclasses import replace
@@ -268,17 +292,21 @@ def _write_270(args: argparse.Namespace) -> int:
     try:
         data = json.loads(Path(args.inquiries).read_text())
         many = isinstance(data, list)
-        inquiries = [inquiry_from_dict(item, f"[{i}]" if many else "")
-                     for i, item in enumerate(data if many else [data])]
+        inquiries = [
+            inquiry_from_dict(item, f"[{i}]" if many else "")
+            for i, item in enumerate(data if many else [data])
+        ]
         if not inquiries:
             raise X12Error("the file holds no inquiry")
         config = _clearinghouse_config(args.config)
         if config.exists() or args.config:
             partners = settings_from_dict(json.loads(config.read_text())).partners
         elif len({(i.provider_npi, i.payer_id) for i in inquiries}) > 1:
-            raise X12Error("inquiries from several providers or to several payers need the "
-                           "clearinghouse settings (--config) for the interchange's sender "
-                           "and receiver")
+            raise X12Error(
+                "inquiries from several providers or to several payers need the "
+                "clearinghouse settings (--config) for the interchange's sender "
+                "and receiver"
+            )
         else:
             first = inquiries[0]
             partners = TradingPartners(first.provider_npi, first.payer_id[:15])
@@ -297,14 +325,16 @@ def _write_270(args: argparse.Namespace) -> int:
 
 
 READERS: dict[str, tuple[str, Callable[[str, bool], int]]] = {
-    "835": ("read an 835 remittance: payments, claims, adjustments, balancing problems",
-            _read_835),
-    "271": ("read a 271 eligibility response: coverage and benefits per service type",
-            _read_271),
-    "999": ("read a 999 implementation acknowledgment: accepted or rejected, with errors",
-            _read_999),
-    "277": ("read a 277CA claim acknowledgment: each claim accepted, rejected or only received",
-            _read_277),
+    "835": ("read an 835 remittance: payments, claims, adjustments, balancing problems", _read_835),
+    "271": ("read a 271 eligibility response: coverage and benefits per service type", _read_271),
+    "999": (
+        "read a 999 implementation acknowledgment: accepted or rejected, with errors",
+        _read_999,
+    ),
+    "277": (
+        "read a 277CA claim acknowledgment: each claim accepted, rejected or only received",
+        _read_277,
+    ),
 }
 
 
@@ -314,8 +344,12 @@ def run_reader(argv: list[str]) -> int | None:
 
     Building the argparse parser takes longer than reading a small file.
     """
-    if len(argv) in (2, 3) and argv[0] in READERS and not argv[1].startswith("-") \
-            and argv[2:] in ([], ["--json"]):
+    if (
+        len(argv) in (2, 3)
+        and argv[0] in READERS
+        and not argv[1].startswith("-")
+        and argv[2:] in ([], ["--json"])
+    ):
         return READERS[argv[0]][1](argv[1], len(argv) == 3)
     return None
 
@@ -328,8 +362,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     kinds = x12.add_subparsers(dest="x12_command", metavar="KIND", required=True)
     for kind, (text, read) in READERS.items():
-        reader = kinds.add_parser(kind, help=text, description=text + ". Exits 2 with the "
-                                  "reason on stderr when the file cannot be read.")
+        reader = kinds.add_parser(
+            kind,
+            help=text,
+            description=text + ". Exits 2 with the reason on stderr when the file cannot be read.",
+        )
         reader.add_argument("file", metavar="FILE")
         reader.add_argument("--json", action="store_true", help="print one JSON document")
         reader.set_defaults(handler=lambda args, read=read: read(args.file, args.json))
@@ -343,14 +380,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     claims.add_argument("claims", metavar="CLAIMS.json")
     claims.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
-    claims.add_argument("--config", metavar="FILE",
-                        help="clearinghouse settings JSON (submitter, receiver, IDs); see "
-                        "docs/x12.md")
-    claims.add_argument("--test", action="store_true",
-                        help="mark the interchange as test data (ISA15 T)")
-    claims.add_argument("--as-of", metavar="DATE",
-                        help="scrub as of this date, YYYY-MM-DD (default today), e.g. to re-check "
-                        "a batch as of the day it was built")
+    claims.add_argument(
+        "--config",
+        metavar="FILE",
+        help="clearinghouse settings JSON (submitter, receiver, IDs); see docs/x12.md",
+    )
+    claims.add_argument(
+        "--test", action="store_true", help="mark the interchange as test data (ISA15 T)"
+    )
+    claims.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="scrub as of this date, YYYY-MM-DD (default today), e.g. to re-check "
+        "a batch as of the day it was built",
+    )
     claims.set_defaults(handler=_write_837)
 
     inquiry = kinds.add_parser(
@@ -362,8 +405,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     inquiry.add_argument("inquiries", metavar="INQUIRY.json")
     inquiry.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
-    inquiry.add_argument("--config", metavar="FILE",
-                         help="clearinghouse settings JSON (sender and receiver IDs)")
-    inquiry.add_argument("--test", action="store_true",
-                         help="mark the interchange as test data (ISA15 T)")
+    inquiry.add_argument(
+        "--config", metavar="FILE", help="clearinghouse settings JSON (sender and receiver IDs)"
+    )
+    inquiry.add_argument(
+        "--test", action="store_true", help="mark the interchange as test data (ISA15 T)"
+    )
     inquiry.set_defaults(handler=_write_270)

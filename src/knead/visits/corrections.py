@@ -147,9 +147,7 @@ def _facts_problems(visit: Visit, facts: CorrectedFacts, reason: str) -> list[st
             f"{facts.date:%m/%d/%Y}, after it."
         )
     if facts.date < visit.client.date_of_birth:
-        problems.append(
-            f"The corrected date {facts.date:%m/%d/%Y} is before the client's birth."
-        )
+        problems.append(f"The corrected date {facts.date:%m/%d/%Y} is before the client's birth.")
     if not facts.diagnoses:
         problems.append("Keep at least one diagnosis for the services billed.")
     if len(facts.diagnoses) > MAX_DIAGNOSES:
@@ -313,11 +311,7 @@ def _bill_anew(claim: Claim, *, user: Any) -> str:
 
 def _replace(claim: Claim, *, user: Any, reason: str) -> str:
     """A claim the payer answered: a corrected claim (frequency 7) with the corrected lines."""
-    overpaid = [
-        line.position
-        for line in claim.lines.all()
-        if _open_on(line, claim.payer_id) < 0
-    ]
+    overpaid = [line.position for line in claim.lines.all() if _open_on(line, claim.payer_id) < 0]
     if overpaid:
         raise CorrectionRefused(
             f"Claim {claim.claim_id} is overpaid on line {overpaid[0]}: settle the overpayment "

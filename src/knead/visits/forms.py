@@ -177,7 +177,9 @@ class VisitForm(PracticeForm):
         payer = billed or (coverage.payer if coverage is not None else None)
         for auth in cleaned.get("authorizations") or ():
             if client is not None and auth.client_id != client.pk:
-                self.add_error("authorizations", f"Authorization {auth.number} is another client's.")
+                self.add_error(
+                    "authorizations", f"Authorization {auth.number} is another client's."
+                )
             elif payer is None:
                 self.add_error(
                     "authorizations",

@@ -175,15 +175,11 @@ def earlier_use(visit: Visit) -> EarlierUse:
     facts = _facts_of(visit)
     if facts.billed_to_case:
         case_visits = visit_facts(Visit.objects.filter(case_id=facts.case_id))
-        benefit_year: int | None = counts.case_usage(
-            facts.case_id or 0, case_visits, before=facts
-        )
+        benefit_year: int | None = counts.case_usage(facts.case_id or 0, case_visits, before=facts)
     elif facts.billed_coverage_id is not None:
         coverage: Coverage = visit.coverage
         first, last = counts.benefit_year(coverage.benefit_year_start, facts.date)
-        year = visit_facts(
-            Visit.objects.filter(coverage=coverage, date__gte=first, date__lte=last)
-        )
+        year = visit_facts(Visit.objects.filter(coverage=coverage, date__gte=first, date__lte=last))
         benefit_year = counts.coverage_usage(
             coverage_terms(coverage), year, on=facts.date, before=facts
         ).used

@@ -288,9 +288,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
     )
     problems = corrections.correction_problems(visit, request.user)
     form = CorrectionForm(request.POST or None, visit=visit)
-    lines = ServiceLineFormSet(
-        request.POST or None, initial=_line_initial(visit), prefix="lines"
-    )
+    lines = ServiceLineFormSet(request.POST or None, initial=_line_initial(visit), prefix="lines")
     if request.method == "POST" and not problems and form.is_valid() and lines.is_valid():
         facts = corrections.CorrectedFacts(
             date=form.cleaned_data["date"],

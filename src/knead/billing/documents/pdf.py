@@ -60,6 +60,15 @@ STYLES: dict[str, ParagraphStyle] = {
     "label": ParagraphStyle(
         "label", _BASE, fontName="Helvetica-Bold", fontSize=7, leading=9, textColor=MUTED
     ),
+    "label_right": ParagraphStyle(
+        "label_right",
+        _BASE,
+        fontName="Helvetica-Bold",
+        fontSize=7,
+        leading=9,
+        textColor=MUTED,
+        alignment=TA_RIGHT,
+    ),
     "cell": ParagraphStyle("cell", _BASE, fontSize=8, leading=10),
     "cell_bold": ParagraphStyle(
         "cell_bold", _BASE, fontName="Helvetica-Bold", fontSize=8, leading=10
@@ -147,7 +156,13 @@ def data_table(
             return rich(f"<b>{escape(str(value))}</b>", style)
         return text(value, style)
 
-    data = [[text(h.upper(), "label") for h in header]]
+    # Amount headings sit over their right-aligned figures.
+    data = [
+        [
+            text(h.upper(), "label_right" if i in right_columns else "label")
+            for i, h in enumerate(header)
+        ]
+    ]
     data += [[cell(v, i) for i, v in enumerate(row)] for row in rows]
     data += [[cell(v, i, bold=True) for i, v in enumerate(row)] for row in footer]
     table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")

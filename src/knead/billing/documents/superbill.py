@@ -372,22 +372,34 @@ def _provider_section(superbill: Superbill) -> list[Flowable]:
     claim = superbill.first
     therapists = superbill.therapists
     if len(therapists) <= 1:
-        return [heading("Provider"),
-                field_grid(_provider_lines(claim.billing_provider, claim.rendering_provider),
-                           _thirds())]
+        return [
+            heading("Provider"),
+            field_grid(
+                _provider_lines(claim.billing_provider, claim.rendering_provider), _thirds()
+            ),
+        ]
     practice_rows = _provider_lines(claim.billing_provider, None)
     # The therapists' own NPI, licence and taxonomy are in the table below.
     practice_rows[1][0:2] = [("Therapists", f"{len(therapists)}, listed below"), ("", "")]
     practice_rows[2][1] = ("", "")
-    rows = [[_name_with_credentials(t), t.npi,
-             f"{t.license.number} ({t.license.state})" if t.license else "",
-             t.taxonomy.code if t.taxonomy else ""] for t in therapists]
+    rows = [
+        [
+            _name_with_credentials(t),
+            t.npi,
+            f"{t.license.number} ({t.license.state})" if t.license else "",
+            t.taxonomy.code if t.taxonomy else "",
+        ]
+        for t in therapists
+    ]
     return [
         heading("Provider"),
         field_grid(practice_rows, _thirds()),
         Spacer(1, 4),
-        data_table(["Therapist", "Rendering NPI", "Licence", "Taxonomy"], rows,
-                   [w * inch for w in (2.6, 1.2, 1.6, 1.5)]),
+        data_table(
+            ["Therapist", "Rendering NPI", "Licence", "Taxonomy"],
+            rows,
+            [w * inch for w in (2.6, 1.2, 1.6, 1.5)],
+        ),
     ]
 
 

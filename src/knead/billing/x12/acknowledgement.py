@@ -17,9 +17,13 @@ from knead.billing.x12.syntax import element
 VERSION = "005010X231A1"
 ACCEPTED = frozenset({"A", "E"})
 STATUS = {
-    "A": "accepted", "E": "accepted, errors noted", "P": "partially accepted",
-    "R": "rejected", "M": "rejected, message authentication code failed",
-    "W": "rejected, assurance failed", "X": "rejected, content could not be analysed",
+    "A": "accepted",
+    "E": "accepted, errors noted",
+    "P": "partially accepted",
+    "R": "rejected",
+    "M": "rejected, message authentication code failed",
+    "W": "rejected, assurance failed",
+    "X": "rejected, content could not be analysed",
 }
 
 
@@ -104,8 +108,14 @@ def _count(seg: list[str], index: int, position: int) -> int:
 
 def _segment_error(ik3: tuple[int, list[str]], elements: list[ElementError]) -> SegmentError:
     position, seg = ik3
-    return SegmentError(element(seg, 1), element(seg, 2), element(seg, 3), element(seg, 4),
-                        tuple(elements), position)
+    return SegmentError(
+        element(seg, 1),
+        element(seg, 2),
+        element(seg, 3),
+        element(seg, 4),
+        tuple(elements),
+        position,
+    )
 
 
 def read_999(source: str | TextIO) -> Acknowledgement:
@@ -139,8 +149,11 @@ def read_999(source: str | TextIO) -> Acknowledgement:
             elif tag == "IK4":
                 if ik3 is None:
                     raise X12Error("IK4 outside an IK3 loop", position, tag)
-                elem_errors.append(ElementError(element(seg, 1), element(seg, 2),
-                                                element(seg, 3), element(seg, 4), position))
+                elem_errors.append(
+                    ElementError(
+                        element(seg, 1), element(seg, 2), element(seg, 3), element(seg, 4), position
+                    )
+                )
             elif tag == "IK5":
                 if ak2 is None:
                     raise X12Error("IK5 without its AK2", position, tag)
@@ -148,24 +161,43 @@ def read_999(source: str | TextIO) -> Acknowledgement:
                     seg_errors.append(_segment_error(ik3, elem_errors))
                 ik3, elem_errors = None, []
                 if element(seg, 1) not in STATUS:
-                    raise X12Error(f"IK501 {element(seg, 1)!r} is not an acknowledgment code",
-                                   position, tag)
-                acks.append(SetAcknowledgement(
-                    element(ak2[1], 1), element(ak2[1], 2), seg[1],
-                    tuple(c for c in seg[2:7] if c), tuple(seg_errors), ak2[0]))
+                    raise X12Error(
+                        f"IK501 {element(seg, 1)!r} is not an acknowledgment code", position, tag
+                    )
+                acks.append(
+                    SetAcknowledgement(
+                        element(ak2[1], 1),
+                        element(ak2[1], 2),
+                        seg[1],
+                        tuple(c for c in seg[2:7] if c),
+                        tuple(seg_errors),
+                        ak2[0],
+                    )
+                )
                 ak2 = None
             elif tag == "AK9":
                 if ak1 is None or ak2 is not None:
-                    raise X12Error("AK9 must close an AK1 after every AK2 is closed by IK5",
-                                   position, tag)
+                    raise X12Error(
+                        "AK9 must close an AK1 after every AK2 is closed by IK5", position, tag
+                    )
                 if element(seg, 1) not in STATUS:
-                    raise X12Error(f"AK901 {element(seg, 1)!r} is not an acknowledgment code",
-                                   position, tag)
-                groups.append(GroupAcknowledgement(
-                    element(ak1[1], 1), element(ak1[1], 2), element(ak1[1], 3), seg[1],
-                    _count(seg, 2, position), _count(seg, 3, position),
-                    _count(seg, 4, position), tuple(c for c in seg[5:10] if c), tuple(acks),
-                    ak1[0]))
+                    raise X12Error(
+                        f"AK901 {element(seg, 1)!r} is not an acknowledgment code", position, tag
+                    )
+                groups.append(
+                    GroupAcknowledgement(
+                        element(ak1[1], 1),
+                        element(ak1[1], 2),
+                        element(ak1[1], 3),
+                        seg[1],
+                        _count(seg, 2, position),
+                        _count(seg, 3, position),
+                        _count(seg, 4, position),
+                        tuple(c for c in seg[5:10] if c),
+                        tuple(acks),
+                        ak1[0],
+                    )
+                )
                 ak1, acks = None, []
         if ak1 is not None:
             raise X12Error("the 999 set has an AK1 but no AK9", ak1[0], "AK1")
@@ -175,24 +207,53 @@ def read_999(source: str | TextIO) -> Acknowledgement:
 def acknowledgement_json(ack: Acknowledgement) -> dict[str, object]:
     return {
         "accepted": ack.accepted,
-        "groups": [{
-            "functional_code": g.functional_code, "group_control": g.group_control,
-            "version": g.version, "status": g.status, "status_text": STATUS[g.status],
-            "accepted": g.accepted, "sets_included": g.sets_included,
-            "sets_received": g.sets_received, "sets_accepted": g.sets_accepted,
-            "codes": list(g.codes), "segment": g.position,
-            "sets": [{
-                "kind": s.kind, "control_number": s.control_number, "status": s.status,
-                "accepted": s.accepted, "codes": list(s.codes), "segment": s.position,
-                "errors": [{
-                    "segment_id": e.segment_id, "segment_position": e.segment_position,
-                    "loop": e.loop, "code": e.code, "segment": e.position,
-                    "elements": [{"element": x.element, "reference": x.reference,
-                                  "code": x.code, "bad_value": x.bad_value,
-                                  "segment": x.position} for x in e.elements],
-                } for e in s.errors],
-            } for s in g.sets],
-        } for g in ack.groups],
+        "groups": [
+            {
+                "functional_code": g.functional_code,
+                "group_control": g.group_control,
+                "version": g.version,
+                "status": g.status,
+                "status_text": STATUS[g.status],
+                "accepted": g.accepted,
+                "sets_included": g.sets_included,
+                "sets_received": g.sets_received,
+                "sets_accepted": g.sets_accepted,
+                "codes": list(g.codes),
+                "segment": g.position,
+                "sets": [
+                    {
+                        "kind": s.kind,
+                        "control_number": s.control_number,
+                        "status": s.status,
+                        "accepted": s.accepted,
+                        "codes": list(s.codes),
+                        "segment": s.position,
+                        "errors": [
+                            {
+                                "segment_id": e.segment_id,
+                                "segment_position": e.segment_position,
+                                "loop": e.loop,
+                                "code": e.code,
+                                "segment": e.position,
+                                "elements": [
+                                    {
+                                        "element": x.element,
+                                        "reference": x.reference,
+                                        "code": x.code,
+                                        "bad_value": x.bad_value,
+                                        "segment": x.position,
+                                    }
+                                    for x in e.elements
+                                ],
+                            }
+                            for e in s.errors
+                        ],
+                    }
+                    for s in g.sets
+                ],
+            }
+            for g in ack.groups
+        ],
         "problems": [p.as_json() for p in ack.problems],
     }
 
@@ -200,14 +261,21 @@ def acknowledgement_json(ack: Acknowledgement) -> dict[str, object]:
 def acknowledgement_summary(ack: Acknowledgement) -> str:
     lines = []
     for g in ack.groups:
-        lines.append(f"Group {g.group_control} ({g.functional_code}): {STATUS[g.status]}; "
-                     f"{g.sets_accepted} of {g.sets_received} transaction sets accepted")
+        lines.append(
+            f"Group {g.group_control} ({g.functional_code}): {STATUS[g.status]}; "
+            f"{g.sets_accepted} of {g.sets_received} transaction sets accepted"
+        )
         for s in g.sets:
             lines.append(f"  set {s.control_number}: {STATUS.get(s.status, s.status)}")
             for e in s.errors:
-                lines.append(f"    {e.segment_id} at position {e.segment_position} "
-                             f"(loop {e.loop or '?'}): error {e.code}")
-                lines += [f"      element {x.element}: error {x.code}"
-                          + (f" ({x.bad_value!r})" if x.bad_value else "") for x in e.elements]
+                lines.append(
+                    f"    {e.segment_id} at position {e.segment_position} "
+                    f"(loop {e.loop or '?'}): error {e.code}"
+                )
+                lines += [
+                    f"      element {x.element}: error {x.code}"
+                    + (f" ({x.bad_value!r})" if x.bad_value else "")
+                    for x in e.elements
+                ]
     lines += [f"problem: {p}" for p in ack.problems]
     return "\n".join(lines) + "\n"

@@ -24,9 +24,14 @@ ACCEPTED_CATEGORIES = frozenset({"A2", "A5"})
 RECEIVED_CATEGORIES = frozenset({"A0", "A1"})
 REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})
 CATEGORY = {
-    "A0": "forwarded to another entity", "A1": "received", "A2": "accepted into adjudication",
-    "A3": "returned as unprocessable", "A4": "not found", "A5": "split claim",
-    "A6": "rejected for missing information", "A7": "rejected for invalid information",
+    "A0": "forwarded to another entity",
+    "A1": "received",
+    "A2": "accepted into adjudication",
+    "A3": "returned as unprocessable",
+    "A4": "not found",
+    "A5": "split claim",
+    "A6": "rejected for missing information",
+    "A7": "rejected for invalid information",
     "A8": "rejected for relational field in error",
 }
 
@@ -89,8 +94,9 @@ def _stc(seg: list[str], position: int, component: str) -> list[StatusCode]:
         if not composite:
             continue
         parts = [*composite.split(component), "", ""]
-        out.append(StatusCode(parts[0], parts[1], parts[2], when, element(seg, 3), amount,
-                              position))
+        out.append(
+            StatusCode(parts[0], parts[1], parts[2], when, element(seg, 3), amount, position)
+        )
     if not out:
         raise X12Error("STC01 status composite is missing", position, "STC")
     return out
@@ -118,15 +124,15 @@ class _Line:
         self.control_number = ""
 
     def freeze(self) -> LineStatus:
-        return LineStatus(self.procedure, self.charge, tuple(self.statuses),
-                          self.control_number, self.position)
+        return LineStatus(
+            self.procedure, self.charge, tuple(self.statuses), self.control_number, self.position
+        )
 
 
 class _Claim:
     """A patient-level (PT) loop being read."""
 
-    __slots__ = ("claim_id", "lines", "patient", "payer_claim_id", "position", "statuses",
-                 "trace")
+    __slots__ = ("claim_id", "lines", "patient", "payer_claim_id", "position", "statuses", "trace")
 
     def __init__(self, position: int) -> None:
         self.position = position
@@ -138,8 +144,15 @@ class _Claim:
         if not self.claim_id:
             raise X12Error("the patient loop has no TRN*2 claim identifier", self.position, "HL")
         return ClaimAcknowledgement(
-            self.claim_id, _status(self.statuses), tuple(self.statuses), self.payer_claim_id,
-            self.trace, self.patient, tuple(line.freeze() for line in self.lines), self.position)
+            self.claim_id,
+            _status(self.statuses),
+            tuple(self.statuses),
+            self.payer_claim_id,
+            self.trace,
+            self.patient,
+            tuple(line.freeze() for line in self.lines),
+            self.position,
+        )
 
 
 def read_277ca(source: str | TextIO) -> ClaimStatusReport:
@@ -176,38 +189,65 @@ def read_277ca(source: str | TextIO) -> ClaimStatusReport:
                 elif qualifier == "D9":
                     claim.trace = value
             elif tag == "SVC":
-                line = _Line(element(seg, 1).replace(component, " "),
-                             optional_amount(element(seg, 2), position, tag, "SVC02"), position)
+                line = _Line(
+                    element(seg, 1).replace(component, " "),
+                    optional_amount(element(seg, 2), position, tag, "SVC02"),
+                    position,
+                )
                 claim.lines.append(line)
         if claim is not None:
             claims.append(claim.freeze())
     for claim_ack in claims:
         if claim_ack.status == "unknown":
-            problems.append(Problem(f"claim {claim_ack.claim_id} has no acceptance or rejection "
-                                    "category (A0-A8) in its STC", claim_ack.position, "HL"))
+            problems.append(
+                Problem(
+                    f"claim {claim_ack.claim_id} has no acceptance or rejection "
+                    "category (A0-A8) in its STC",
+                    claim_ack.position,
+                    "HL",
+                )
+            )
     return ClaimStatusReport(tuple(claims), tuple(problems))
 
 
 def _status_json(s: StatusCode) -> dict[str, object]:
-    return {"category": s.category, "category_text": CATEGORY.get(s.category, ""),
-            "code": s.code, "entity": s.entity, "date": s.date.isoformat() if s.date else None,
-            "action": s.action, "amount": None if s.amount is None else str(s.amount),
-            "segment": s.position}
+    return {
+        "category": s.category,
+        "category_text": CATEGORY.get(s.category, ""),
+        "code": s.code,
+        "entity": s.entity,
+        "date": s.date.isoformat() if s.date else None,
+        "action": s.action,
+        "amount": None if s.amount is None else str(s.amount),
+        "segment": s.position,
+    }
 
 
 def claim_status_json(report: ClaimStatusReport) -> dict[str, object]:
     return {
-        "claims": [{
-            "id": c.claim_id, "status": c.status, "accepted": c.accepted,
-            "payer_claim_id": c.payer_claim_id, "clearinghouse_trace": c.clearinghouse_trace,
-            "patient": c.patient_name, "statuses": [_status_json(s) for s in c.statuses],
-            "lines": [{"procedure": ln.procedure,
-                       "charge": None if ln.charge is None else str(ln.charge),
-                       "control_number": ln.control_number,
-                       "statuses": [_status_json(s) for s in ln.statuses],
-                       "segment": ln.position} for ln in c.lines],
-            "segment": c.position,
-        } for c in report.claims],
+        "claims": [
+            {
+                "id": c.claim_id,
+                "status": c.status,
+                "accepted": c.accepted,
+                "payer_claim_id": c.payer_claim_id,
+                "clearinghouse_trace": c.clearinghouse_trace,
+                "patient": c.patient_name,
+                "statuses": [_status_json(s) for s in c.statuses],
+                "lines": [
+                    {
+                        "procedure": ln.procedure,
+                        "charge": None if ln.charge is None else str(ln.charge),
+                        "control_number": ln.control_number,
+                        "statuses": [_status_json(s) for s in ln.statuses],
+                        "segment": ln.position,
+                    }
+                    for ln in c.lines
+                ],
+                "segment": c.position,
+            }
+            for c in report.claims
+        ],
         "problems": [p.as_json() for p in report.problems],
     }
 
@@ -215,9 +255,12 @@ def claim_status_json(report: ClaimStatusReport) -> dict[str, object]:
 def claim_status_summary(report: ClaimStatusReport) -> str:
     lines = []
     for c in report.claims:
-        codes = ", ".join(f"{s.category}:{s.code}" + (f":{s.entity}" if s.entity else "")
-                          for s in c.statuses)
-        lines.append(f"claim {c.claim_id}: {c.status} ({codes})"
-                     + (f", payer claim {c.payer_claim_id}" if c.payer_claim_id else ""))
+        codes = ", ".join(
+            f"{s.category}:{s.code}" + (f":{s.entity}" if s.entity else "") for s in c.statuses
+        )
+        lines.append(
+            f"claim {c.claim_id}: {c.status} ({codes})"
+            + (f", payer claim {c.payer_claim_id}" if c.payer_claim_id else "")
+        )
     lines += [f"problem: {p}" for p in report.problems]
     return "\n".join(lines) + "\n"

@@ -59,8 +59,9 @@ class FileControlNumbers:
             isinstance(v, dict) and all(isinstance(n, int) for n in v.values())
             for v in data.values()
         ):
-            raise X12Error(f"the control-number file {self.path} is not a mapping of sender to "
-                           "counters")
+            raise X12Error(
+                f"the control-number file {self.path} is not a mapping of sender to counters"
+            )
         return data
 
     def _save(self, counters: dict[str, dict[str, int]]) -> None:

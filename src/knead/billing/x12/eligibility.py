@@ -32,10 +32,17 @@ from knead.billing.x12.syntax import Delimiters, ccyymmdd, element, optional_amo
 
 VERSION = "005010X279A1"
 MASSAGE_SERVICE_TYPES = ("30", "AE", "PT", "33", "1")
-SERVICE_TYPES = {"30": "health benefit plan coverage", "AE": "physical medicine",
-                 "PT": "physical therapy", "33": "chiropractic", "1": "medical care",
-                 "A9": "rehabilitation", "AC": "rehabilitation, outpatient",
-                 "98": "professional (physician) visit, office", "64": "acupuncture"}
+SERVICE_TYPES = {
+    "30": "health benefit plan coverage",
+    "AE": "physical medicine",
+    "PT": "physical therapy",
+    "33": "chiropractic",
+    "1": "medical care",
+    "A9": "rehabilitation",
+    "AC": "rehabilitation, outpatient",
+    "98": "professional (physician) visit, office",
+    "64": "acupuncture",
+}
 _ACTIVE = frozenset({"1", "2", "3", "4", "5"})
 _INACTIVE = frozenset({"6", "7", "8"})
 _REMAINING = "29"  # EB06 / HSD05 time period qualifier "remaining"
@@ -93,10 +100,15 @@ def inquiry_from_dict(data: object, path: str = "") -> EligibilityInquiry:
         raise X12Error(f"{where}provider.npi: {problem}")
     born = field(subscriber, "birth_date", f"{where}subscriber.", False)
     types = data.get("service_types", list(MASSAGE_SERVICE_TYPES))
-    if not (isinstance(types, list) and types
-            and all(isinstance(t, str) and t in SERVICE_TYPES for t in types)):
-        raise X12Error(f"{where}service_types must be a list of service type codes from "
-                       f"{', '.join(SERVICE_TYPES)}")
+    if not (
+        isinstance(types, list)
+        and types
+        and all(isinstance(t, str) and t in SERVICE_TYPES for t in types)
+    ):
+        raise X12Error(
+            f"{where}service_types must be a list of service type codes from "
+            f"{', '.join(SERVICE_TYPES)}"
+        )
     return EligibilityInquiry(
         provider_name=field(provider, "name", f"{where}provider."),
         provider_npi=npi,
@@ -118,19 +130,42 @@ def inquiry_body(inquiry: EligibilityInquiry, reference: str, created: datetime)
     """The segments between ST and SE of a 270 for one subscriber."""
     person = bool(inquiry.provider_first_name)
     # TRN03: "1" + EIN when the practice has one, else "9" + a user-assigned 9-character ID.
-    originator = f"1{inquiry.provider_tax_id}" if len(inquiry.provider_tax_id) == 9 \
+    originator = (
+        f"1{inquiry.provider_tax_id}"
+        if len(inquiry.provider_tax_id) == 9
         else f"9{inquiry.provider_npi[:9]}"
+    )
     body: list = [
         ("BHT", "0022", "13", reference, created.strftime("%Y%m%d"), created.strftime("%H%M")),
         ("HL", "1", "", "20", "1"),
         ("NM1", "PR", "2", inquiry.payer_name.upper(), "", "", "", "", "PI", inquiry.payer_id),
         ("HL", "2", "1", "21", "1"),
-        ("NM1", "1P", "1" if person else "2", inquiry.provider_name.upper(),
-         inquiry.provider_first_name.upper(), "", "", "", "XX", inquiry.provider_npi),
+        (
+            "NM1",
+            "1P",
+            "1" if person else "2",
+            inquiry.provider_name.upper(),
+            inquiry.provider_first_name.upper(),
+            "",
+            "",
+            "",
+            "XX",
+            inquiry.provider_npi,
+        ),
         ("HL", "3", "2", "22", "0"),
         ("TRN", "1", inquiry.trace_number, originator),
-        ("NM1", "IL", "1", inquiry.subscriber_last_name.upper(),
-         inquiry.subscriber_first_name.upper(), "", "", "", "MI", inquiry.member_id),
+        (
+            "NM1",
+            "IL",
+            "1",
+            inquiry.subscriber_last_name.upper(),
+            inquiry.subscriber_first_name.upper(),
+            "",
+            "",
+            "",
+            "MI",
+            inquiry.member_id,
+        ),
     ]
     if inquiry.subscriber_birth_date:
         body.append(("DMG", "D8", inquiry.subscriber_birth_date.strftime("%Y%m%d")))
@@ -141,18 +176,28 @@ def inquiry_body(inquiry: EligibilityInquiry, reference: str, created: datetime)
     return body
 
 
-def write_270(inquiries: list[EligibilityInquiry], partners: TradingPartners,
-              control_numbers: ControlNumbers, created: datetime,
-              delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
-              line_breaks: bool = False) -> str:
+def write_270(
+    inquiries: list[EligibilityInquiry],
+    partners: TradingPartners,
+    control_numbers: ControlNumbers,
+    created: datetime,
+    delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
+    line_breaks: bool = False,
+) -> str:
     """One 270 interchange with one transaction set per inquiry."""
-    sets = [TransactionSet("270", VERSION, inquiry_body(
-        inquiry, f"{inquiry.trace_number}"[:50], created)) for inquiry in inquiries]
-    return write_interchange(partners, control_numbers, "HS", VERSION, sets, created,
-                             delimiters, line_breaks)
+    sets = [
+        TransactionSet(
+            "270", VERSION, inquiry_body(inquiry, f"{inquiry.trace_number}"[:50], created)
+        )
+        for inquiry in inquiries
+    ]
+    return write_interchange(
+        partners, control_numbers, "HS", VERSION, sets, created, delimiters, line_breaks
+    )
 
 
 # --- 271 ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceBenefits:
@@ -171,8 +216,16 @@ class ServiceBenefits:
     messages: tuple[str, ...]
 
 
-_BENEFIT_FIELDS = ("active", "deductible_total", "deductible_remaining", "coinsurance", "copay",
-                   "visit_limit", "visits_remaining", "authorization_required")
+_BENEFIT_FIELDS = (
+    "active",
+    "deductible_total",
+    "deductible_remaining",
+    "coinsurance",
+    "copay",
+    "visit_limit",
+    "visits_remaining",
+    "authorization_required",
+)
 
 
 class _Benefits:
@@ -194,9 +247,11 @@ class _Benefits:
         self.rank[name] = rank
 
     def freeze(self) -> ServiceBenefits:
-        return ServiceBenefits(self.service_type,
-                               *(self.values.get(name) for name in _BENEFIT_FIELDS),
-                               tuple(self.messages))  # type: ignore[arg-type]
+        return ServiceBenefits(
+            self.service_type,
+            *(self.values.get(name) for name in _BENEFIT_FIELDS),
+            tuple(self.messages),
+        )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,14 +309,21 @@ class _Subscriber:
         self.messages: list[str] = []
 
     def freeze(self) -> EligibilityResponse:
-        return EligibilityResponse(self.payer, self.member_id, self.name, self.active,
-                                   self.begin, self.end,
-                                   tuple(b.freeze() for b in self.benefits.values()),
-                                   tuple(self.rejections), tuple(self.messages), self.position)
+        return EligibilityResponse(
+            self.payer,
+            self.member_id,
+            self.name,
+            self.active,
+            self.begin,
+            self.end,
+            tuple(b.freeze() for b in self.benefits.values()),
+            tuple(self.rejections),
+            tuple(self.messages),
+            self.position,
+        )
 
 
-def _benefit(sub: _Subscriber, seg: list[str], position: int,
-             repetition: str) -> list[_Benefits]:
+def _benefit(sub: _Subscriber, seg: list[str], position: int, repetition: str) -> list[_Benefits]:
     """Apply one EB segment to the service types it names; return their builders."""
     code = element(seg, 1)
     types = [t for t in element(seg, 3).split(repetition) if t] or ["30"]
@@ -339,8 +401,11 @@ def read_271(source: str | TextIO) -> EligibilityReport:
             elif tag == "HSD" and current and element(seg, 1) == "VS":
                 visits = optional_amount(element(seg, 2), position, tag, "HSD02")
                 for target in current:
-                    target.offer("visits_remaining" if element(seg, 5) == _REMAINING
-                                 else "visit_limit", visits, 1)
+                    target.offer(
+                        "visits_remaining" if element(seg, 5) == _REMAINING else "visit_limit",
+                        visits,
+                        1,
+                    )
             elif tag == "MSG":
                 text = element(seg, 1)
                 if current:
@@ -361,22 +426,35 @@ def _num(value: Decimal | None) -> str | None:
 
 def benefits_json(report: EligibilityReport) -> dict[str, object]:
     return {
-        "subscribers": [{
-            "payer": r.payer_name, "member_id": r.member_id, "name": r.subscriber_name,
-            "active": r.active,
-            "plan_begin": r.plan_begin.isoformat() if r.plan_begin else None,
-            "plan_end": r.plan_end.isoformat() if r.plan_end else None,
-            "rejections": list(r.rejections), "messages": list(r.messages),
-            "segment": r.position,
-            "benefits": {b.service_type: {
-                "description": SERVICE_TYPES.get(b.service_type, ""), "active": b.active,
-                "deductible_total": _num(b.deductible_total),
-                "deductible_remaining": _num(b.deductible_remaining),
-                "coinsurance": _num(b.coinsurance), "copay": _num(b.copay),
-                "visit_limit": _num(b.visit_limit), "visits_remaining": _num(b.visits_remaining),
-                "authorization_required": b.authorization_required, "messages": b.messages,
-            } for b in r.benefits},
-        } for r in report.responses],
+        "subscribers": [
+            {
+                "payer": r.payer_name,
+                "member_id": r.member_id,
+                "name": r.subscriber_name,
+                "active": r.active,
+                "plan_begin": r.plan_begin.isoformat() if r.plan_begin else None,
+                "plan_end": r.plan_end.isoformat() if r.plan_end else None,
+                "rejections": list(r.rejections),
+                "messages": list(r.messages),
+                "segment": r.position,
+                "benefits": {
+                    b.service_type: {
+                        "description": SERVICE_TYPES.get(b.service_type, ""),
+                        "active": b.active,
+                        "deductible_total": _num(b.deductible_total),
+                        "deductible_remaining": _num(b.deductible_remaining),
+                        "coinsurance": _num(b.coinsurance),
+                        "copay": _num(b.copay),
+                        "visit_limit": _num(b.visit_limit),
+                        "visits_remaining": _num(b.visits_remaining),
+                        "authorization_required": b.authorization_required,
+                        "messages": b.messages,
+                    }
+                    for b in r.benefits
+                },
+            }
+            for r in report.responses
+        ],
         "problems": [p.as_json() for p in report.problems],
     }
 
@@ -385,17 +463,30 @@ def benefits_summary(report: EligibilityReport) -> str:
     lines = []
     for r in report.responses:
         state = {True: "active", False: "not active", None: "unknown"}[r.active]
-        lines.append(f"{r.subscriber_name} ({r.member_id}) with {r.payer_name}: {state}, plan "
-                     f"{r.plan_begin or '?'} to {r.plan_end or '?'}")
+        lines.append(
+            f"{r.subscriber_name} ({r.member_id}) with {r.payer_name}: {state}, plan "
+            f"{r.plan_begin or '?'} to {r.plan_end or '?'}"
+        )
         lines += [f"  rejected: {reason}" for reason in r.rejections]
         for b in r.benefits:
-            facts = [f"{label} {value}" for label, value in (
-                ("active", b.active), ("deductible", b.deductible_total), ("remaining", b.deductible_remaining),
-                ("coinsurance", b.coinsurance), ("copay", b.copay),
-                ("visits", b.visit_limit), ("visits left", b.visits_remaining),
-                ("auth required", b.authorization_required)) if value is not None]
-            lines.append(f"  {b.service_type} {SERVICE_TYPES.get(b.service_type, '')}: "
-                         + (", ".join(facts) or "no details"))
+            facts = [
+                f"{label} {value}"
+                for label, value in (
+                    ("active", b.active),
+                    ("deductible", b.deductible_total),
+                    ("remaining", b.deductible_remaining),
+                    ("coinsurance", b.coinsurance),
+                    ("copay", b.copay),
+                    ("visits", b.visit_limit),
+                    ("visits left", b.visits_remaining),
+                    ("auth required", b.authorization_required),
+                )
+                if value is not None
+            ]
+            lines.append(
+                f"  {b.service_type} {SERVICE_TYPES.get(b.service_type, '')}: "
+                + (", ".join(facts) or "no details")
+            )
             lines += [f"    note: {m}" for m in b.messages]
     lines += [f"problem: {p}" for p in report.problems]
     return "\n".join(lines) + "\n"

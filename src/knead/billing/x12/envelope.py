@@ -21,9 +21,18 @@ from knead.billing.x12.envelope_reader import (
 from knead.billing.x12.errors import X12Error
 from knead.billing.x12.syntax import Delimiters, check_delimiters
 
-__all__ = ["ENVELOPE_SEGMENTS", "MAX_CONTROL_NUMBER", "ControlNumbers", "EnvelopeReader",
-           "MemoryControlNumbers", "TradingPartners", "Transaction", "TransactionSet",
-           "read_transaction_sets", "write_interchange"]
+__all__ = [
+    "ENVELOPE_SEGMENTS",
+    "MAX_CONTROL_NUMBER",
+    "ControlNumbers",
+    "EnvelopeReader",
+    "MemoryControlNumbers",
+    "TradingPartners",
+    "Transaction",
+    "TransactionSet",
+    "read_transaction_sets",
+    "write_interchange",
+]
 
 MAX_CONTROL_NUMBER = 999_999_999
 
@@ -100,14 +109,19 @@ class _Serializer:
 
     def __init__(self, delimiters: Delimiters) -> None:
         self.d = delimiters
-        self._reserved = (delimiters.element, delimiters.repetition, delimiters.component,
-                          delimiters.segment)
+        self._reserved = (
+            delimiters.element,
+            delimiters.repetition,
+            delimiters.component,
+            delimiters.segment,
+        )
 
     def _text(self, value: str, position: int, tag: str, index: int) -> str:
         for char in self._reserved:
             if char in value:
-                raise X12Error(f"{tag}{index:02d} {value!r} contains the delimiter {char!r}",
-                               position, tag)
+                raise X12Error(
+                    f"{tag}{index:02d} {value!r} contains the delimiter {char!r}", position, tag
+                )
         return value
 
     def _composite(self, value: tuple[str, ...], position: int, tag: str, index: int) -> str:
@@ -123,9 +137,14 @@ class _Serializer:
             if isinstance(value, tuple):
                 out.append(self._composite(value, position, tag, index))
             elif isinstance(value, list):
-                out.append(self.d.repetition.join(
-                    self._composite(v, position, tag, index) if isinstance(v, tuple)
-                    else self._text(v, position, tag, index) for v in value))
+                out.append(
+                    self.d.repetition.join(
+                        self._composite(v, position, tag, index)
+                        if isinstance(v, tuple)
+                        else self._text(v, position, tag, index)
+                        for v in value
+                    )
+                )
             else:
                 out.append(self._text(value, position, tag, index))
         while len(out) > 1 and not out[-1]:
@@ -157,14 +176,27 @@ def write_interchange(
         raise X12Error("control numbers must be between 1 and 999999999")
     isa13 = f"{interchange:09d}"
     e = delimiters.element
-    isa = e.join((
-        "ISA", "00", " " * 10, "00", " " * 10,
-        partners.sender_qualifier, partners.sender_id.ljust(15),
-        partners.receiver_qualifier, partners.receiver_id.ljust(15),
-        created.strftime("%y%m%d"), created.strftime("%H%M"), delimiters.repetition, "00501",
-        isa13, "1" if partners.acknowledgment_requested else "0",
-        "P" if partners.production else "T", delimiters.component,
-    ))
+    isa = e.join(
+        (
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            partners.sender_qualifier,
+            partners.sender_id.ljust(15),
+            partners.receiver_qualifier,
+            partners.receiver_id.ljust(15),
+            created.strftime("%y%m%d"),
+            created.strftime("%H%M"),
+            delimiters.repetition,
+            "00501",
+            isa13,
+            "1" if partners.acknowledgment_requested else "0",
+            "P" if partners.production else "T",
+            delimiters.component,
+        )
+    )
     for value in (partners.sender_id, partners.receiver_id):
         ser._text(value, 1, "ISA", 6)
     lines = [isa]
@@ -175,9 +207,19 @@ def write_interchange(
         position += 1
         lines.append(ser.segment(seg, position))
 
-    add(("GS", functional_code, partners.application_sender or partners.sender_id,
-         partners.application_receiver or partners.receiver_id, created.strftime("%Y%m%d"),
-         created.strftime("%H%M"), str(group), "X", version))
+    add(
+        (
+            "GS",
+            functional_code,
+            partners.application_sender or partners.sender_id,
+            partners.application_receiver or partners.receiver_id,
+            created.strftime("%Y%m%d"),
+            created.strftime("%H%M"),
+            str(group),
+            "X",
+            version,
+        )
+    )
     count = 0
     for count, tx in enumerate(transactions, 1):
         control = f"{count:04d}"

@@ -87,11 +87,20 @@ class EnvelopeReader:
             raise X12Error("GS needs 8 elements with a GS06 control number", position, "GS")
         codes = set(self._kinds.values())
         if seg[1] not in codes:
-            raise X12Error(f"GS01 {seg[1]!r} is not the functional group this reader handles "
-                           f"({', '.join(sorted(codes))})", position, "GS")
+            raise X12Error(
+                f"GS01 {seg[1]!r} is not the functional group this reader handles "
+                f"({', '.join(sorted(codes))})",
+                position,
+                "GS",
+            )
         if self._version and not seg[8].startswith(self._version):
-            self.problems.append(Problem(f"GS08 version {seg[8]!r} is not {self._version}; "
-                                         "read as if it were", position, "GS"))
+            self.problems.append(
+                Problem(
+                    f"GS08 version {seg[8]!r} is not {self._version}; read as if it were",
+                    position,
+                    "GS",
+                )
+            )
         self._gs = (position, seg[6], seg[8])
         self._sets = 0
         self._groups += 1
@@ -103,8 +112,12 @@ class EnvelopeReader:
             raise X12Error("ST inside a transaction set that has no SE yet", position, "ST")
         kind = element(seg, 1)
         if kind not in self._kinds:
-            raise X12Error(f"ST01 {kind!r} is not a transaction set this reader handles "
-                           f"({', '.join(sorted(self._kinds))})", position, "ST")
+            raise X12Error(
+                f"ST01 {kind!r} is not a transaction set this reader handles "
+                f"({', '.join(sorted(self._kinds))})",
+                position,
+                "ST",
+            )
         if not element(seg, 2):
             raise X12Error("ST02 control number is missing", position, "ST")
         self.transaction = Transaction(kind, seg[2], position, element(seg, 3) or self._gs[2])
@@ -116,11 +129,18 @@ class EnvelopeReader:
             raise X12Error("SE without a matching ST", position, "SE")
         expected = position - current.position + 1
         if element(seg, 1) != str(expected):
-            raise X12Error(f"SE01 says {element(seg, 1) or 'nothing'} segments but the set has "
-                           f"{expected} (ST to SE)", position, "SE")
+            raise X12Error(
+                f"SE01 says {element(seg, 1) or 'nothing'} segments but the set has "
+                f"{expected} (ST to SE)",
+                position,
+                "SE",
+            )
         if element(seg, 2) != current.control_number:
-            raise X12Error(f"SE02 {element(seg, 2)!r} does not match ST02 "
-                           f"{current.control_number!r}", position, "SE")
+            raise X12Error(
+                f"SE02 {element(seg, 2)!r} does not match ST02 {current.control_number!r}",
+                position,
+                "SE",
+            )
         self.transaction = None
         self.transactions_read += 1
         return current
@@ -131,11 +151,16 @@ class EnvelopeReader:
         if self.transaction is not None:
             raise X12Error("GE before the SE that closes the transaction set", position, "GE")
         if element(seg, 1) != str(self._sets):
-            raise X12Error(f"GE01 says {element(seg, 1) or 'nothing'} transaction sets but the "
-                           f"group has {self._sets}", position, "GE")
+            raise X12Error(
+                f"GE01 says {element(seg, 1) or 'nothing'} transaction sets but the "
+                f"group has {self._sets}",
+                position,
+                "GE",
+            )
         if element(seg, 2) != self._gs[1]:
-            raise X12Error(f"GE02 {element(seg, 2)!r} does not match GS06 {self._gs[1]!r}",
-                           position, "GE")
+            raise X12Error(
+                f"GE02 {element(seg, 2)!r} does not match GS06 {self._gs[1]!r}", position, "GE"
+            )
         self._gs = None
 
     def _close_interchange(self, position: int, seg: list[str]) -> None:
@@ -144,19 +169,27 @@ class EnvelopeReader:
         if self._gs is not None:
             raise X12Error("IEA before the GE that closes the functional group", position, "IEA")
         if element(seg, 1) != str(self._groups):
-            raise X12Error(f"IEA01 says {element(seg, 1) or 'nothing'} functional groups but the "
-                           f"interchange has {self._groups}", position, "IEA")
+            raise X12Error(
+                f"IEA01 says {element(seg, 1) or 'nothing'} functional groups but the "
+                f"interchange has {self._groups}",
+                position,
+                "IEA",
+            )
         if element(seg, 2) != self._isa[1]:
-            raise X12Error(f"IEA02 {element(seg, 2)!r} does not match ISA13 {self._isa[1]!r}",
-                           position, "IEA")
+            raise X12Error(
+                f"IEA02 {element(seg, 2)!r} does not match ISA13 {self._isa[1]!r}", position, "IEA"
+            )
         self._isa = None
 
     def finish(self, last_position: int) -> None:
         """Call at end of input: every envelope must be closed and a transaction set read."""
         if self._isa is not None:
             opened = "ST" if self.transaction else "GS" if self._gs else "ISA"
-            raise X12Error(f"the file ends before the envelope is closed (open {opened}, no IEA); "
-                           "it may be truncated", last_position)
+            raise X12Error(
+                f"the file ends before the envelope is closed (open {opened}, no IEA); "
+                "it may be truncated",
+                last_position,
+            )
         if not self.transactions_read:
             raise X12Error("the file holds no transaction set", last_position)
 

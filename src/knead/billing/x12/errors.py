@@ -24,7 +24,6 @@ class X12Error(ValueError):
         super().__init__(where + message)
 
 
-
 class Problem(NamedTuple):
     """Something a reader noticed that does not stop it, such as a claim that does not balance.
 

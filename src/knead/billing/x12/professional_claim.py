@@ -106,30 +106,55 @@ def _sized(value: str, where: str, low: int, high: int) -> str:
     return value
 
 
-def _nm1(kind: str, entity: str, last: str, first: str = "", middle: str = "",
-         suffix: str = "", qualifier: str = "", ident: str = "") -> Segment:
+def _nm1(
+    kind: str,
+    entity: str,
+    last: str,
+    first: str = "",
+    middle: str = "",
+    suffix: str = "",
+    qualifier: str = "",
+    ident: str = "",
+) -> Segment:
     where = f"NM1*{kind}"
-    return ("NM1", kind, entity, _sized(_upper(last), f"{where} NM103 name", 1, 60),
-            _sized(_upper(first), f"{where} NM104 first name", 0, 35),
-            _sized(_upper(middle), f"{where} NM105 middle name", 0, 25), "",
-            _sized(_upper(suffix), f"{where} NM107 suffix", 0, 10),
-            qualifier if ident else "",
-            _sized(ident, f"{where} NM109 identifier", 2, 80) if ident else "")
+    return (
+        "NM1",
+        kind,
+        entity,
+        _sized(_upper(last), f"{where} NM103 name", 1, 60),
+        _sized(_upper(first), f"{where} NM104 first name", 0, 35),
+        _sized(_upper(middle), f"{where} NM105 middle name", 0, 25),
+        "",
+        _sized(_upper(suffix), f"{where} NM107 suffix", 0, 10),
+        qualifier if ident else "",
+        _sized(ident, f"{where} NM109 identifier", 2, 80) if ident else "",
+    )
 
 
 def _person(kind: str, name: PersonName, qualifier: str = "", ident: str = "") -> Segment:
-    return _nm1(kind, "1", name.last, name.first, name.middle or "", name.suffix or "",
-                qualifier, ident)
+    return _nm1(
+        kind, "1", name.last, name.first, name.middle or "", name.suffix or "", qualifier, ident
+    )
 
 
 def _address(address: Address, where: str, nine_digit_zip: bool = False) -> list[Segment]:
     if nine_digit_zip and len(address.zip) != 9:
-        raise X12Error(f"{where} N403 needs the 9-digit ZIP+4; {address.zip!r} has "
-                       f"{len(address.zip)} digits")
-    return [("N3", _sized(_upper(address.line1), f"{where} N301 address", 1, 55),
-             _sized(_upper(address.line2), f"{where} N302 address", 0, 55)),
-            ("N4", _sized(_upper(address.city), f"{where} N401 city", 2, 30),
-             _upper(address.state), address.zip)]
+        raise X12Error(
+            f"{where} N403 needs the 9-digit ZIP+4; {address.zip!r} has {len(address.zip)} digits"
+        )
+    return [
+        (
+            "N3",
+            _sized(_upper(address.line1), f"{where} N301 address", 1, 55),
+            _sized(_upper(address.line2), f"{where} N302 address", 0, 55),
+        ),
+        (
+            "N4",
+            _sized(_upper(address.city), f"{where} N401 city", 2, 30),
+            _upper(address.state),
+            address.zip,
+        ),
+    ]
 
 
 def _demographics(birth_date: date | None, sex: Sex | None) -> list[Segment]:
@@ -163,15 +188,30 @@ def _y4(claim: Claim) -> str | None:
     return injury.claim_number if injury and injury.claim_number else None
 
 
-def _subscriber(coverage: Coverage, patient: Patient, y4: str | None, hl: int, parent: int,
-                has_patient_loop: bool) -> list[Segment]:
+def _subscriber(
+    coverage: Coverage,
+    patient: Patient,
+    y4: str | None,
+    hl: int,
+    parent: int,
+    has_patient_loop: bool,
+) -> list[Segment]:
     sub = coverage.subscriber
     is_patient = sub.patient_relationship is Relationship.SELF
     out: list[Segment] = [
         ("HL", str(hl), str(parent), "22", "1" if has_patient_loop else "0"),
-        ("SBR", coverage.priority.x12, "18" if is_patient else "", sub.group_number or "",
-         "" if sub.group_number else _upper(sub.group_name), "", "", "", "",
-         coverage.payer.filing_indicator.code),
+        (
+            "SBR",
+            coverage.priority.x12,
+            "18" if is_patient else "",
+            sub.group_number or "",
+            "" if sub.group_number else _upper(sub.group_name),
+            "",
+            "",
+            "",
+            "",
+            coverage.payer.filing_indicator.code,
+        ),
         _person("IL", sub.name, "MI", sub.member_id),
     ]
     if is_patient:
@@ -180,15 +220,15 @@ def _subscriber(coverage: Coverage, patient: Patient, y4: str | None, hl: int, p
         out += _demographics(patient.birth_date, patient.sex)
         if y4:
             out.append(("REF", "Y4", y4))
-    out.append(_nm1("PR", "2", coverage.payer.name, qualifier="PI",
-                    ident=coverage.payer.payer_id))
+    out.append(_nm1("PR", "2", coverage.payer.name, qualifier="PI", ident=coverage.payer.payer_id))
     if coverage.payer.address:
         out += _address(coverage.payer.address, "2010BB payer")
     return out
 
 
-def _patient(patient: Patient, relationship: Relationship, y4: str | None, hl: int,
-             parent: int) -> list[Segment]:
+def _patient(
+    patient: Patient, relationship: Relationship, y4: str | None, hl: int, parent: int
+) -> list[Segment]:
     out: list[Segment] = [
         ("HL", str(hl), str(parent), "23", "0"),
         ("PAT", relationship.x12),
@@ -206,20 +246,30 @@ def _cas(adjustments: Sequence[Adjustment]) -> list[Segment]:
     by_group: dict[str, list[str]] = {}
     for adj in adjustments:
         by_group.setdefault(adj.group.value, []).extend(
-            (adj.reason, _money(adj.amount), "" if adj.quantity is None else str(adj.quantity)))
+            (adj.reason, _money(adj.amount), "" if adj.quantity is None else str(adj.quantity))
+        )
     out: list[Segment] = []
     for group, values in by_group.items():
         for start in range(0, len(values), 18):
-            out.append(("CAS", group, *values[start:start + 18]))
+            out.append(("CAS", group, *values[start : start + 18]))
     return out
 
 
 def _other_payer(other: OtherPayer, has_line_adjudication: bool) -> list[Segment]:
     sub = other.subscriber
     out: list[Segment] = [
-        ("SBR", other.priority.x12, sub.patient_relationship.x12, sub.group_number or "",
-         "" if sub.group_number else _upper(sub.group_name), "", "", "", "",
-         other.payer.filing_indicator.code),
+        (
+            "SBR",
+            other.priority.x12,
+            sub.patient_relationship.x12,
+            sub.group_number or "",
+            "" if sub.group_number else _upper(sub.group_name),
+            "",
+            "",
+            "",
+            "",
+            other.payer.filing_indicator.code,
+        ),
         *_cas(other.adjustments),
         ("AMT", "D", _money(other.paid_amount)),
         ("OI", "", "", "Y", "", "", "Y"),
@@ -241,22 +291,37 @@ def _claim(claim: Claim) -> list[Segment]:
     if not claim.lines:
         raise X12Error(f"claim {claim.id} has no service lines")
     if len(claim.lines) > MAX_837_LINES:
-        raise X12Error(f"claim {claim.id} has {len(claim.lines)} lines; an 837P allows "
-                       f"{MAX_837_LINES}")
+        raise X12Error(
+            f"claim {claim.id} has {len(claim.lines)} lines; an 837P allows {MAX_837_LINES}"
+        )
     if not 1 <= len(claim.diagnoses) <= MAX_DIAGNOSES:
-        raise X12Error(f"claim {claim.id} has {len(claim.diagnoses)} diagnoses; HI holds 1 to "
-                       f"{MAX_DIAGNOSES}")
+        raise X12Error(
+            f"claim {claim.id} has {len(claim.diagnoses)} diagnoses; HI holds 1 to {MAX_DIAGNOSES}"
+        )
     injury = claim.injury
     related: tuple[str, ...] | str = ""
     if injury:
-        related = (injury.kind.x12, "", "", injury.state or "") \
-            if injury.kind is InjuryKind.AUTO else (injury.kind.x12,)
-    out: list[Segment] = [(
-        "CLM", _sized(claim.id, "CLM01 claim ID", 1, 38), _money(claim.total_charge), "", "",
-        (claim.place_of_service.code, "B", claim.frequency.value),
-        "Y", "A" if claim.accept_assignment else "C",
-        "Y" if claim.assignment_of_benefits else "N",
-        "Y" if claim.signature_on_file else "I", "", related)]
+        related = (
+            (injury.kind.x12, "", "", injury.state or "")
+            if injury.kind is InjuryKind.AUTO
+            else (injury.kind.x12,)
+        )
+    out: list[Segment] = [
+        (
+            "CLM",
+            _sized(claim.id, "CLM01 claim ID", 1, 38),
+            _money(claim.total_charge),
+            "",
+            "",
+            (claim.place_of_service.code, "B", claim.frequency.value),
+            "Y",
+            "A" if claim.accept_assignment else "C",
+            "Y" if claim.assignment_of_benefits else "N",
+            "Y" if claim.signature_on_file else "I",
+            "",
+            related,
+        )
+    ]
     if claim.onset_date:
         out.append(("DTP", "431", "D8", _d8(claim.onset_date)))
     if injury and injury.accident_date:
@@ -270,11 +335,20 @@ def _claim(claim: Claim) -> list[Segment]:
         out.append(("REF", "G1", claim.authorization.number))
     if claim.frequency is not ClaimFrequency.ORIGINAL:
         if not claim.original_claim_number:
-            raise X12Error(f"claim {claim.id}: frequency {claim.frequency.value} needs the "
-                           "payer's original claim number (REF*F8)")
+            raise X12Error(
+                f"claim {claim.id}: frequency {claim.frequency.value} needs the "
+                "payer's original claim number (REF*F8)"
+            )
         out.append(("REF", "F8", claim.original_claim_number))
-    out.append(("HI", *(("ABK" if i == 0 else "ABF", code.replace(".", ""))
-                        for i, code in enumerate(claim.diagnoses))))
+    out.append(
+        (
+            "HI",
+            *(
+                ("ABK" if i == 0 else "ABF", code.replace(".", ""))
+                for i, code in enumerate(claim.diagnoses)
+            ),
+        )
+    )
     if claim.referring_provider:
         ref = claim.referring_provider
         out.append(_person("DN", ref.name, "XX", ref.npi or ""))
@@ -292,19 +366,30 @@ def _claim(claim: Claim) -> list[Segment]:
         out += _other_payer(other, bool(other.line_adjudications))
     for number, line in enumerate(claim.lines, 1):
         if len(line.pointers) > MAX_POINTERS or len(line.modifiers) > MAX_MODIFIERS:
-            raise X12Error(f"claim {claim.id} line {number}: at most {MAX_POINTERS} pointers "
-                           f"and {MAX_MODIFIERS} modifiers")
+            raise X12Error(
+                f"claim {claim.id} line {number}: at most {MAX_POINTERS} pointers "
+                f"and {MAX_MODIFIERS} modifiers"
+            )
         if any(not 1 <= p <= len(claim.diagnoses) for p in line.pointers) or not line.pointers:
-            raise X12Error(f"claim {claim.id} line {number}: diagnosis pointers "
-                           f"{list(line.pointers)} must point into the {len(claim.diagnoses)} "
-                           "diagnoses")
+            raise X12Error(
+                f"claim {claim.id} line {number}: diagnosis pointers "
+                f"{list(line.pointers)} must point into the {len(claim.diagnoses)} "
+                "diagnoses"
+            )
         pos = line.place_of_service
         procedure = ("HC", line.code, *(m.code for m in line.modifiers))
         out += [
             ("LX", str(number)),
-            ("SV1", procedure, _money(line.charge), "UN", str(line.units),
-             pos.code if pos and pos != claim.place_of_service else "", "",
-             tuple(str(p) for p in line.pointers)),
+            (
+                "SV1",
+                procedure,
+                _money(line.charge),
+                "UN",
+                str(line.units),
+                pos.code if pos and pos != claim.place_of_service else "",
+                "",
+                tuple(str(p) for p in line.pointers),
+            ),
             ("DTP", "472", "D8", _d8(line.service_date)),
         ]
         # A line covered by another authorization than the claim's own names it (2400 REF*G1).
@@ -316,8 +401,16 @@ def _claim(claim: Claim) -> list[Segment]:
             for adjudication in other.line_adjudications:
                 if adjudication.line != number:
                     continue
-                out.append(("SVD", other.payer.payer_id, _money(adjudication.paid_amount),
-                            procedure, "", str(line.units)))
+                out.append(
+                    (
+                        "SVD",
+                        other.payer.payer_id,
+                        _money(adjudication.paid_amount),
+                        procedure,
+                        "",
+                        str(line.units),
+                    )
+                )
                 out += _cas(adjudication.adjustments)
                 paid_date = adjudication.paid_date or other.paid_date
                 if paid_date:
@@ -328,19 +421,43 @@ def _claim(claim: Claim) -> list[Segment]:
 def _group_key(claim: Claim) -> tuple[object, ...]:
     coverage = claim.coverage
     assert coverage is not None
-    return (claim.billing_provider, coverage.payer, coverage.subscriber, coverage.priority,
-            claim.patient, _y4(claim))
+    return (
+        claim.billing_provider,
+        coverage.payer,
+        coverage.subscriber,
+        coverage.priority,
+        claim.patient,
+        _y4(claim),
+    )
 
 
-def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Receiver,
-                     reference: str, created: datetime) -> list[Segment]:
+def transaction_body(
+    claims: Sequence[Claim],
+    submitter: Submitter,
+    receiver: Receiver,
+    reference: str,
+    created: datetime,
+) -> list[Segment]:
     """The segments between ST and SE for ``claims`` (at most 5,000)."""
     body: list[Segment] = [
-        ("BHT", "0019", "00", reference, created.strftime("%Y%m%d"), created.strftime("%H%M"),
-         "CH"),
+        (
+            "BHT",
+            "0019",
+            "00",
+            reference,
+            created.strftime("%Y%m%d"),
+            created.strftime("%H%M"),
+            "CH",
+        ),
         _nm1("41", "2", submitter.name, qualifier="46", ident=submitter.id),
-        ("PER", "IC", _upper(submitter.contact_name), "TE", submitter.phone,
-         *(("EM", submitter.email) if submitter.email else ())),
+        (
+            "PER",
+            "IC",
+            _upper(submitter.contact_name),
+            "TE",
+            submitter.phone,
+            *(("EM", submitter.email) if submitter.email else ()),
+        ),
         _nm1("40", "2", receiver.name, qualifier="46", ident=receiver.id),
     ]
     hl = 0
@@ -359,7 +476,7 @@ def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Re
         body += _billing_provider(provider, hl)
         for members in subscriber_groups:
             for start in range(0, len(members), MAX_CLAIMS_PER_SUBSCRIBER):
-                chunk = members[start:start + MAX_CLAIMS_PER_SUBSCRIBER]
+                chunk = members[start : start + MAX_CLAIMS_PER_SUBSCRIBER]
                 first = chunk[0]
                 coverage = first.coverage
                 assert coverage is not None
@@ -367,8 +484,9 @@ def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Re
                 separate_patient = relationship is not Relationship.SELF
                 hl += 1
                 subscriber_hl = hl
-                body += _subscriber(coverage, first.patient, _y4(first), hl, billing_hl[provider],
-                                    separate_patient)
+                body += _subscriber(
+                    coverage, first.patient, _y4(first), hl, billing_hl[provider], separate_patient
+                )
                 if separate_patient:
                     hl += 1
                     body += _patient(first.patient, relationship, _y4(first), hl, subscriber_hl)
@@ -379,7 +497,7 @@ def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Re
 
 def _chunks(claims: Sequence[Claim]) -> Iterator[Sequence[Claim]]:
     for start in range(0, len(claims), MAX_CLAIMS_PER_SET):
-        yield claims[start:start + MAX_CLAIMS_PER_SET]
+        yield claims[start : start + MAX_CLAIMS_PER_SET]
 
 
 def write_837p(
@@ -403,13 +521,22 @@ def write_837p(
             raise X12Error(f"claim ID {claim.id} appears twice; CLM01 must be unique per file")
         seen.add(claim.id)
     sets = [
-        TransactionSet("837", VERSION, transaction_body(
-            chunk, settings.submitter, settings.receiver,
-            f"{created:%Y%m%d%H%M%S}{number:04d}", created))
+        TransactionSet(
+            "837",
+            VERSION,
+            transaction_body(
+                chunk,
+                settings.submitter,
+                settings.receiver,
+                f"{created:%Y%m%d%H%M%S}{number:04d}",
+                created,
+            ),
+        )
         for number, chunk in enumerate(_chunks(claims), 1)
     ]
-    return write_interchange(settings.partners, control_numbers, "HC", VERSION, sets, created,
-                             delimiters, line_breaks)
+    return write_interchange(
+        settings.partners, control_numbers, "HC", VERSION, sets, created, delimiters, line_breaks
+    )
 
 
 def settings_from_dict(data: dict[str, object]) -> ClearinghouseSettings:
@@ -430,14 +557,20 @@ def settings_from_dict(data: dict[str, object]) -> ClearinghouseSettings:
         )
         return ClearinghouseSettings(
             partners,
-            Submitter(str(submitter["name"]), str(submitter["id"]),
-                      str(submitter["contact_name"]), str(submitter["phone"]),
-                      submitter.get("email")),
+            Submitter(
+                str(submitter["name"]),
+                str(submitter["id"]),
+                str(submitter["contact_name"]),
+                str(submitter["phone"]),
+                submitter.get("email"),
+            ),
             Receiver(str(receiver["name"]), str(receiver["id"])),
         )
     except (KeyError, AssertionError) as missing:
-        raise X12Error(f"clearinghouse settings need submitter{{name, id, contact_name, phone}} "
-                       f"and receiver{{name, id}}; missing {missing}") from None
+        raise X12Error(
+            f"clearinghouse settings need submitter{{name, id, contact_name, phone}} "
+            f"and receiver{{name, id}}; missing {missing}"
+        ) from None
 
 
 def settings_from_claim(claim: Claim, production: bool = True) -> ClearinghouseSettings:
@@ -447,8 +580,11 @@ def settings_from_claim(claim: Claim, production: bool = True) -> ClearinghouseS
     if payer is None:
         raise X12Error(f"claim {claim.id} has no coverage: an 837P goes to a payer")
     return ClearinghouseSettings(
-        TradingPartners(provider.npi[:15] or "SUBMITTER", payer.payer_id[:15] or "RECEIVER",
-                        production=production),
+        TradingPartners(
+            provider.npi[:15] or "SUBMITTER",
+            payer.payer_id[:15] or "RECEIVER",
+            production=production,
+        ),
         Submitter(provider.name, provider.npi, provider.name, provider.phone or "0000000000"),
         Receiver(payer.name, payer.payer_id),
     )
@@ -459,10 +595,16 @@ def claim_problem(claim: Claim) -> str | None:
     from knead.billing.x12.envelope import MemoryControlNumbers
 
     try:
-        write_837p([claim], ClearinghouseSettings(TradingPartners("SUBMITTER", "RECEIVER"),
-                                                  Submitter("CHECK", "SUBMITTER", "CHECK", "0"),
-                                                  Receiver("CHECK", "RECEIVER")),
-                   MemoryControlNumbers(), datetime(2000, 1, 1))
+        write_837p(
+            [claim],
+            ClearinghouseSettings(
+                TradingPartners("SUBMITTER", "RECEIVER"),
+                Submitter("CHECK", "SUBMITTER", "CHECK", "0"),
+                Receiver("CHECK", "RECEIVER"),
+            ),
+            MemoryControlNumbers(),
+            datetime(2000, 1, 1),
+        )
     except X12Error as error:
         return str(error)
     return None

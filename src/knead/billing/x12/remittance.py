@@ -234,15 +234,14 @@ def _adjustments(seg: list[str], position: int, out: list[Adjustment]) -> Decima
         quantity_text = seg[i + 2] if i + 2 < n else ""
         if not reason:
             if amount_text or quantity_text:
-                raise X12Error(f"CAS{i:02d} reason code is missing for amount {amount_text!r}",
-                               position, "CAS")
+                raise X12Error(
+                    f"CAS{i:02d} reason code is missing for amount {amount_text!r}", position, "CAS"
+                )
             continue
         if not amount_text:
-            raise X12Error(f"CAS{i + 1:02d} amount is missing for reason {reason}", position,
-                           "CAS")
+            raise X12Error(f"CAS{i + 1:02d} amount is missing for reason {reason}", position, "CAS")
         value = _money(amount_text, position, "CAS", i + 1)
-        quantity = _money(quantity_text, position, "CAS", i + 2) \
-            if quantity_text else None
+        quantity = _money(quantity_text, position, "CAS", i + 2) if quantity_text else None
         out.append(Adjustment(group, reason, value, quantity, position))
         total += value
     if n > 20:
@@ -253,9 +252,23 @@ def _adjustments(seg: list[str], position: int, out: list[Adjustment]) -> Decima
 class _Header:
     """Mutable header fields gathered between ST and the first LX/CLP."""
 
-    __slots__ = ("amount", "control", "credit_debit", "date", "handling", "method", "originator",
-                 "party", "payee", "payer", "payer_contact", "payer_position", "position",
-                 "production_date", "trace")
+    __slots__ = (
+        "amount",
+        "control",
+        "credit_debit",
+        "date",
+        "handling",
+        "method",
+        "originator",
+        "party",
+        "payee",
+        "payer",
+        "payer_contact",
+        "payer_position",
+        "position",
+        "production_date",
+        "trace",
+    )
 
     def __init__(self, control: str, position: int) -> None:
         self.control = control
@@ -272,18 +285,33 @@ class _Header:
 
     def freeze(self, problems: list[Problem]) -> PaymentHeader:
         if self.amount is None:
-            raise X12Error("the 835 set has no BPR payment segment before its claims",
-                           self.position, "ST")
+            raise X12Error(
+                "the 835 set has no BPR payment segment before its claims", self.position, "ST"
+            )
         if not self.trace:
             problems.append(Problem("no TRN reassociation trace number", self.position, "BPR"))
         if not self.payer_contact:
-            problems.append(Problem("1000A has no PER*BL payer technical contact (required by "
-                                    "005010X221A1)", self.payer_position or self.position,
-                                    "N1" if self.payer_position else "BPR"))
-        return PaymentHeader(self.control, self.handling, self.amount, self.credit_debit,
-                             self.method, self.date, self.trace, self.originator,
-                             self.production_date, Party(*self.payer), Party(*self.payee),
-                             self.position)
+            problems.append(
+                Problem(
+                    "1000A has no PER*BL payer technical contact (required by 005010X221A1)",
+                    self.payer_position or self.position,
+                    "N1" if self.payer_position else "BPR",
+                )
+            )
+        return PaymentHeader(
+            self.control,
+            self.handling,
+            self.amount,
+            self.credit_debit,
+            self.method,
+            self.date,
+            self.trace,
+            self.originator,
+            self.production_date,
+            Party(*self.payer),
+            Party(*self.payee),
+            self.position,
+        )
 
 
 def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[RemittanceEvent]:
@@ -327,63 +355,126 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
         assert svc is not None
         n = len(svc)
         if n < 4 or not svc[2] or not svc[3]:
-            raise X12Error("SVC needs SVC01 procedure, SVC02 charge and SVC03 paid amount",
-                           svc_position, "SVC")
+            raise X12Error(
+                "SVC needs SVC01 procedure, SVC02 charge and SVC03 paid amount", svc_position, "SVC"
+            )
         parts = svc[1].split(component)
         qualifier, code = parts[0], parts[1] if len(parts) > 1 else ""
         if qualifier not in SERVICE_QUALIFIERS or not code:
-            add_problem(Problem(f"SVC01 {svc[1]!r} is not a qualifier{component}code composite",
-                                svc_position, "SVC"))
+            add_problem(
+                Problem(
+                    f"SVC01 {svc[1]!r} is not a qualifier{component}code composite",
+                    svc_position,
+                    "SVC",
+                )
+            )
         charge = _money(svc[2], svc_position, "SVC", 2)
         paid = _money(svc[3], svc_position, "SVC", 3)
         units_text = svc[5] if n > 5 else ""
         units = _money(units_text, svc_position, "SVC", 5) if units_text else _ONE
         if charge - paid != svc_cas_total:
-            add_problem(Problem(
-                f"service line {parts[1] if len(parts) > 1 else svc[1]} does not balance: "
-                f"billed {charge} - paid {paid} = {charge - paid}, but its CAS adjustments "
-                f"total {svc_cas_total}", svc_position, "SVC"))
+            add_problem(
+                Problem(
+                    f"service line {parts[1] if len(parts) > 1 else svc[1]} does not balance: "
+                    f"billed {charge} - paid {paid} = {charge - paid}, but its CAS adjustments "
+                    f"total {svc_cas_total}",
+                    svc_position,
+                    "SVC",
+                )
+            )
         modifiers = tuple(parts[2:6])
         if "" in modifiers:
             modifiers = tuple(m for m in modifiers if m)
-        return _new_tuple(ServicePayment, (
-            qualifier, code, modifiers, charge, paid, units,
-            svc_dates[0], svc_dates[1], tuple(svc_cas), tuple(svc_remarks), svc_allowed,
-            svc_control, svc[6] if n > 6 else "", svc_position))
+        return _new_tuple(
+            ServicePayment,
+            (
+                qualifier,
+                code,
+                modifiers,
+                charge,
+                paid,
+                units,
+                svc_dates[0],
+                svc_dates[1],
+                tuple(svc_cas),
+                tuple(svc_remarks),
+                svc_allowed,
+                svc_control,
+                svc[6] if n > 6 else "",
+                svc_position,
+            ),
+        )
 
     def close_claim() -> ClaimPayment:
         assert claim is not None
         n = len(claim)
         if n < 5 or not claim[1] or not claim[2] or not claim[3] or not claim[4]:
-            raise X12Error("CLP needs CLP01 claim ID, CLP02 status, CLP03 charge and CLP04 paid",
-                           claim_position, "CLP")
+            raise X12Error(
+                "CLP needs CLP01 claim ID, CLP02 status, CLP03 charge and CLP04 paid",
+                claim_position,
+                "CLP",
+            )
         charge = _money(claim[3], claim_position, "CLP", 3)
         paid = _money(claim[4], claim_position, "CLP", 4)
-        responsibility = _money(claim[5], claim_position, "CLP", 5) \
-            if n > 5 and claim[5] else None
+        responsibility = _money(claim[5], claim_position, "CLP", 5) if n > 5 and claim[5] else None
         status = claim[2]
         if status not in CLAIM_STATUS:
-            add_problem(Problem(f"CLP02 claim status {status!r} is not a 5010 status code",
-                                claim_position, "CLP"))
+            add_problem(
+                Problem(
+                    f"CLP02 claim status {status!r} is not a 5010 status code",
+                    claim_position,
+                    "CLP",
+                )
+            )
         adjusted = claim_cas_total + lines_cas_total
         if charge - paid != adjusted:
-            add_problem(Problem(
-                f"claim {claim[1]} does not balance: billed {charge} - paid {paid} = "
-                f"{charge - paid}, but its claim and line CAS adjustments total {adjusted}",
-                claim_position, "CLP"))
+            add_problem(
+                Problem(
+                    f"claim {claim[1]} does not balance: billed {charge} - paid {paid} = "
+                    f"{charge - paid}, but its claim and line CAS adjustments total {adjusted}",
+                    claim_position,
+                    "CLP",
+                )
+            )
         if (responsibility or _ZERO) != patient_share:
-            add_problem(Problem(
-                f"claim {claim[1]}: CLP05 patient responsibility {responsibility or 0} differs "
-                f"from its PR adjustments total {patient_share}", claim_position, "CLP"))
-        return _new_tuple(ClaimPayment, (
-            claim[1], status, charge, paid, responsibility, claim[6] if n > 6 else "",
-            claim[7] if n > 7 else "", claim[9] if n > 9 else "", patient[0], patient[1],
-            claim_dates[0], claim_dates[1], tuple(claim_cas), tuple(claim_remarks),
-            tuple(services), claim_position))
+            add_problem(
+                Problem(
+                    f"claim {claim[1]}: CLP05 patient responsibility {responsibility or 0} differs "
+                    f"from its PR adjustments total {patient_share}",
+                    claim_position,
+                    "CLP",
+                )
+            )
+        return _new_tuple(
+            ClaimPayment,
+            (
+                claim[1],
+                status,
+                charge,
+                paid,
+                responsibility,
+                claim[6] if n > 6 else "",
+                claim[7] if n > 7 else "",
+                claim[9] if n > 9 else "",
+                patient[0],
+                patient[1],
+                claim_dates[0],
+                claim_dates[1],
+                tuple(claim_cas),
+                tuple(claim_remarks),
+                tuple(services),
+                claim_position,
+            ),
+        )
 
     def bad_date(text: str, pos: int, tag: str, name: str) -> None:
-        add_problem(Problem(f"{name} {text!r} is not a valid CCYYMMDD date" if text
-                            else f"{name} is missing", pos, tag))
+        add_problem(
+            Problem(
+                f"{name} {text!r} is not a valid CCYYMMDD date" if text else f"{name} is missing",
+                pos,
+                tag,
+            )
+        )
 
     # Branches are ordered by how often their segment occurs in a typical 835.
     element = stream.delimiters.element
@@ -429,13 +520,20 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                 if claim is not None and svc is None and len(seg) > 1 and seg[1] == "QC":
                     last = seg[3] if len(seg) > 3 else ""
                     first = seg[4] if len(seg) > 4 else ""
-                    patient = [f"{last}, {first}" if first else last, seg[9] if len(seg) > 9 else ""]
+                    patient = [
+                        f"{last}, {first}" if first else last,
+                        seg[9] if len(seg) > 9 else "",
+                    ]
             elif tag == "REF":
                 if svc is not None:
                     if len(seg) > 2 and seg[1] == "6R":
                         svc_control = seg[2]
-                elif (header is not None and header.party is not None and len(seg) > 2
-                      and seg[1] in ("2U", "TJ", "PQ", "EO", "NF", "HPI", "0B", "D3")):
+                elif (
+                    header is not None
+                    and header.party is not None
+                    and len(seg) > 2
+                    and seg[1] in ("2U", "TJ", "PQ", "EO", "NF", "HPI", "0B", "D3")
+                ):
                     header.party[3] = header.party[3] or seg[2]
             elif tag == "SVC":
                 if claim is None:
@@ -470,8 +568,9 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                     yield done
                 if tag == "CLP":
                     if plbs:
-                        raise X12Error("CLP after PLB: provider adjustments close the payment",
-                                       position, tag)
+                        raise X12Error(
+                            "CLP after PLB: provider adjustments close the payment", position, tag
+                        )
                     claim, claim_position = seg, position
                     claim_cas = []
                     claim_cas_total = lines_cas_total = patient_share = _ZERO
@@ -487,11 +586,15 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                     adjustments = tuple(plbs)
                     expected = claims_paid - sum((p.amount for p in adjustments), _ZERO)
                     if frozen.amount != expected:
-                        add_problem(Problem(
-                            f"payment {frozen.trace or frozen.control_number} does not balance: BPR02 "
-                            f"{frozen.amount}, but claim payments {claims_paid} - provider "
-                            f"adjustments {claims_paid - expected} = {expected}",
-                            frozen.position, "BPR"))
+                        add_problem(
+                            Problem(
+                                f"payment {frozen.trace or frozen.control_number} does not balance: BPR02 "
+                                f"{frozen.amount}, but claim payments {claims_paid} - provider "
+                                f"adjustments {claims_paid - expected} = {expected}",
+                                frozen.position,
+                                "BPR",
+                            )
+                        )
                     yield PaymentEnd(frozen, adjustments, claims_paid, claim_count, position)
                     in_set = False
                     frozen = None
@@ -512,8 +615,11 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                 if header is None:
                     raise X12Error("BPR outside the header of an 835 set", position, tag)
                 if len(seg) < 5 or not seg[2]:
-                    raise X12Error("BPR needs BPR01-BPR04 (handling, amount, credit/debit, method)",
-                                   position, tag)
+                    raise X12Error(
+                        "BPR needs BPR01-BPR04 (handling, amount, credit/debit, method)",
+                        position,
+                        tag,
+                    )
                 header.position = position
                 header.handling, header.credit_debit, header.method = seg[1], seg[3], seg[4]
                 header.amount = _money(seg[2], position, tag, 2)
@@ -537,8 +643,12 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
                     if role == "PR":
                         header.payer_position = position
             elif tag == "PER":
-                if header is not None and header.party is header.payer and len(seg) > 1 \
-                        and seg[1] == "BL":
+                if (
+                    header is not None
+                    and header.party is header.payer
+                    and len(seg) > 1
+                    and seg[1] == "BL"
+                ):
                     header.payer_contact = True
             elif tag in ENVELOPE_SEGMENTS:
                 if envelope.transaction is not None and tag != "ST":
@@ -553,12 +663,14 @@ def stream_835(source: str | TextIO, problems: list[Problem]) -> Iterator[Remitt
     problems.extend(envelope.problems)
 
 
-def _provider_adjustments(seg: list[str], position: int, component: str,
-                          out: list[ProviderAdjustment]) -> None:
+def _provider_adjustments(
+    seg: list[str], position: int, component: str, out: list[ProviderAdjustment]
+) -> None:
     n = len(seg)
     if n < 5:
-        raise X12Error("PLB needs a provider ID, fiscal period date and one adjustment", position,
-                       "PLB")
+        raise X12Error(
+            "PLB needs a provider ID, fiscal period date and one adjustment", position, "PLB"
+        )
     provider, period = seg[1], ccyymmdd(seg[2])
     for i in range(3, min(n, 15), 2):
         if not seg[i]:
@@ -566,11 +678,17 @@ def _provider_adjustments(seg: list[str], position: int, component: str,
         reason, _, reference = seg[i].partition(component)
         amount_text = seg[i + 1] if i + 1 < n else ""
         if not amount_text:
-            raise X12Error(f"PLB{i + 1:02d} amount is missing for reason {reason}", position,
-                           "PLB")
-        out.append(ProviderAdjustment(provider, period, reason, reference,
-                                      _money(amount_text, position, "PLB", i + 1),
-                                      position))
+            raise X12Error(f"PLB{i + 1:02d} amount is missing for reason {reason}", position, "PLB")
+        out.append(
+            ProviderAdjustment(
+                provider,
+                period,
+                reason,
+                reference,
+                _money(amount_text, position, "PLB", i + 1),
+                position,
+            )
+        )
     if n > 15:
         raise X12Error(f"PLB has {n - 1} elements; at most 14 (six adjustments)", position, "PLB")
 

@@ -36,12 +36,20 @@ class Delimiters(NamedTuple):
 def check_delimiters(delimiters: Delimiters) -> Delimiters:
     """Return ``delimiters`` if each is one character, all differ and none is a letter, digit
     or space; raise ``X12Error`` otherwise."""
-    names = ("element separator", "repetition separator", "component separator",
-             "segment terminator")
+    names = (
+        "element separator",
+        "repetition separator",
+        "component separator",
+        "segment terminator",
+    )
     for name, char in zip(names, delimiters, strict=True):
         if len(char) != 1 or char.isalnum() or char == " ":
-            raise X12Error(f"the {name} must be one character that is not a letter, digit "
-                           f"or space; got {char!r}", 1, "ISA")
+            raise X12Error(
+                f"the {name} must be one character that is not a letter, digit "
+                f"or space; got {char!r}",
+                1,
+                "ISA",
+            )
     if len(set(delimiters)) != 4:
         raise X12Error(f"the delimiters must all differ; got {tuple(delimiters)!r}", 1, "ISA")
     return delimiters
@@ -52,8 +60,9 @@ def delimiters_from_isa(head: str) -> Delimiters:
     if not head.startswith("ISA"):
         raise X12Error(f"an interchange starts with ISA; this starts with {head[:3]!r}", 1, "")
     if len(head) < ISA_LENGTH:
-        raise X12Error(f"the ISA segment is {ISA_LENGTH} characters; only {len(head)} found", 1,
-                       "ISA")
+        raise X12Error(
+            f"the ISA segment is {ISA_LENGTH} characters; only {len(head)} found", 1, "ISA"
+        )
     element = head[3]
     # Count separators rather than trust fixed offsets, so a mis-padded ISA gives a clear message.
     fields = head[:ISA_LENGTH].split(element)
@@ -61,12 +70,17 @@ def delimiters_from_isa(head: str) -> Delimiters:
         raise X12Error("the ISA segment must have 16 elements of fixed width", 1, "ISA")
     repetition, component, segment = fields[11][:1], fields[16][0], fields[16][1]
     if len(head[:ISA_LENGTH]) != ISA_LENGTH or head[104] != component or head[105] != segment:
-        raise X12Error("the ISA segment is not 106 characters: its elements must be padded to "
-                       "their fixed widths (ISA06/ISA08 are 15 characters)", 1, "ISA")
+        raise X12Error(
+            "the ISA segment is not 106 characters: its elements must be padded to "
+            "their fixed widths (ISA06/ISA08 are 15 characters)",
+            1,
+            "ISA",
+        )
     if repetition in ("U", ""):
         # 4010 used ISA11 "U" (no repetition separator); 5010 requires a separator here.
-        raise X12Error(f"ISA11 must be the repetition separator (5010); got {fields[11]!r}", 1,
-                       "ISA")
+        raise X12Error(
+            f"ISA11 must be the repetition separator (5010); got {fields[11]!r}", 1, "ISA"
+        )
     return check_delimiters(Delimiters(element, repetition, component, segment))
 
 
@@ -97,8 +111,9 @@ class SegmentStream:
         try:
             return self._source.read(self._chunk_size)
         except UnicodeDecodeError as exc:
-            raise X12Error(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start} of a "
-                           "read block)") from None
+            raise X12Error(
+                f"the file is not UTF-8 text ({exc.reason} at byte {exc.start} of a read block)"
+            ) from None
 
     def __iter__(self) -> Iterator[list[str]]:
         split, element = str.split, self.delimiters.element
@@ -130,8 +145,10 @@ class SegmentStream:
                 break
             text += more
         if text.strip():
-            raise X12Error(f"the file ends inside a segment that has no terminator "
-                           f"{terminator!r}: {text[:40]!r}")
+            raise X12Error(
+                f"the file ends inside a segment that has no terminator "
+                f"{terminator!r}: {text[:40]!r}"
+            )
 
 
 def amount(text: str, position: int, segment_id: str, name: str) -> Decimal:

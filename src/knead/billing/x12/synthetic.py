@@ -77,8 +77,9 @@ def _claim(rng: random.Random, number: int, day: date) -> tuple[list[Segment], C
         by_group: dict[str, list[tuple[str, str, Decimal]]] = {}
         for adj in line_adj:
             by_group.setdefault(adj[0], []).append(adj)
-        lines.append(("SVC", ("HC", code, *modifiers), str(line_charge), str(line_paid), "",
-                      str(units)))
+        lines.append(
+            ("SVC", ("HC", code, *modifiers), str(line_charge), str(line_paid), "", str(units))
+        )
         lines.append(("DTM", "472", day.strftime("%Y%m%d")))
         for group, items in by_group.items():
             for _group, reason, value in items:
@@ -87,8 +88,13 @@ def _claim(rng: random.Random, number: int, day: date) -> tuple[list[Segment], C
             triplets = []
         lines.append(("REF", "6R", f"{claim_id}L{line_number}"))
         if status != "4":
-            lines.append(("AMT", "B6", str(line_paid + sum(
-                (v for g, _r, v in line_adj if g == "PR"), Decimal(0)))))
+            lines.append(
+                (
+                    "AMT",
+                    "B6",
+                    str(line_paid + sum((v for g, _r, v in line_adj if g == "PR"), Decimal(0))),
+                )
+            )
         else:
             lines.append(("LQ", "HE", "M80"))
         adjustments += line_adj
@@ -103,13 +109,32 @@ def _claim(rng: random.Random, number: int, day: date) -> tuple[list[Segment], C
         adjustments.insert(0, ("OA", "23", extra))
         charge += extra
     segments: list[Segment] = [
-        ("CLP", claim_id, status, str(charge), str(paid), str(patient) if patient else "", "12",
-         f"PCN{number:010d}", "11", "1"),
+        (
+            "CLP",
+            claim_id,
+            status,
+            str(charge),
+            str(paid),
+            str(patient) if patient else "",
+            "12",
+            f"PCN{number:010d}",
+            "11",
+            "1",
+        ),
         *claim_level,
-        ("NM1", "QC", "1", rng.choice(_NAMES), rng.choice(_NAMES), "", "", "", "MI",
-         f"M{number:09d}"),
-        ("NM1", "82", "1", rng.choice(_NAMES), rng.choice(_NAMES), "", "", "", "XX",
-         "1234567893"),
+        (
+            "NM1",
+            "QC",
+            "1",
+            rng.choice(_NAMES),
+            rng.choice(_NAMES),
+            "",
+            "",
+            "",
+            "MI",
+            f"M{number:09d}",
+        ),
+        ("NM1", "82", "1", rng.choice(_NAMES), rng.choice(_NAMES), "", "", "", "XX", "1234567893"),
         ("DTM", "232", day.strftime("%Y%m%d")),
         ("DTM", "233", day.strftime("%Y%m%d")),
         *lines,
@@ -118,16 +143,21 @@ def _claim(rng: random.Random, number: int, day: date) -> tuple[list[Segment], C
     return segments, truth
 
 
-def synthetic_835(claims: int, seed: int = 835, payments: int = 1,
-                  delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
-                  line_breaks: bool = False) -> tuple[str, tuple[PaymentTruth, ...]]:
+def synthetic_835(
+    claims: int,
+    seed: int = 835,
+    payments: int = 1,
+    delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
+    line_breaks: bool = False,
+) -> tuple[str, tuple[PaymentTruth, ...]]:
     """An 835 interchange of ``claims`` claims over ``payments`` ST/SE sets, and its truth."""
     rng = random.Random(seed)
     day = date(2026, 3, 2)
     sets: list[TransactionSet] = []
     truths: list[PaymentTruth] = []
-    per_payment = [claims // payments + (1 if i < claims % payments else 0)
-                   for i in range(payments)]
+    per_payment = [
+        claims // payments + (1 if i < claims % payments else 0) for i in range(payments)
+    ]
     number = 0
     for index, count in enumerate(per_payment):
         body: list[Segment] = []
@@ -144,8 +174,25 @@ def synthetic_835(claims: int, seed: int = 835, payments: int = 1,
         amount = paid - recovery
         trace = f"EFT{seed:04d}{index:06d}"
         header: list[Segment] = [
-            ("BPR", "I", str(amount), "C", "ACH", "CCP", "01", "999999992", "DA", "123456",
-             "1512345678", "", "01", "999988880", "DA", "98765", "20260310"),
+            (
+                "BPR",
+                "I",
+                str(amount),
+                "C",
+                "ACH",
+                "CCP",
+                "01",
+                "999999992",
+                "DA",
+                "123456",
+                "1512345678",
+                "",
+                "01",
+                "999988880",
+                "DA",
+                "98765",
+                "20260310",
+            ),
             ("TRN", "1", trace, "1512345678"),
             ("DTM", "405", "20260309"),
             ("N1", "PR", f"SYNTHETIC HEALTH PLAN {index + 1}"),
@@ -155,13 +202,23 @@ def synthetic_835(claims: int, seed: int = 835, payments: int = 1,
             ("N1", "PE", "KNEAD TEST MASSAGE LLC", "XX", "1234567893"),
             ("REF", "TJ", "911234567"),
         ]
-        plb: list[Segment] = [("PLB", "1234567893", "20261231", ("WO", f"RECOVER{index:04d}"),
-                               str(recovery))] if recovery else []
+        plb: list[Segment] = (
+            [("PLB", "1234567893", "20261231", ("WO", f"RECOVER{index:04d}"), str(recovery))]
+            if recovery
+            else []
+        )
         sets.append(TransactionSet("835", "", [*header, *body, *plb]))
         truths.append(PaymentTruth(amount, trace, recovery, tuple(claim_truths)))
     text = write_interchange(
-        TradingPartners("SYNTHPAYER", "KNEADTEST"), MemoryControlNumbers(seed - 1), "HP",
-        "005010X221A1", sets, datetime(2026, 3, 9, 12, 0), delimiters, line_breaks)
+        TradingPartners("SYNTHPAYER", "KNEADTEST"),
+        MemoryControlNumbers(seed - 1),
+        "HP",
+        "005010X221A1",
+        sets,
+        datetime(2026, 3, 9, 12, 0),
+        delimiters,
+        line_breaks,
+    )
     return text, tuple(truths)
 
 

@@ -227,8 +227,13 @@ def forward(apps, schema_editor):  # noqa: C901 - one replay, in the order money
                 open_ = balances[(claim.payer_id, line.service_line_id, line.pk)]
                 if open_ > 0 and not figures:
                     # Never adjudicated (cancelled): back to the visit, unbilled.
-                    move(open_, (claim.payer_id, claim.pk, line.pk), (claim.payer_id, None, None),
-                         base(line), f"Claim {claim.claim_id} cancelled; back to unbilled")
+                    move(
+                        open_,
+                        (claim.payer_id, claim.pk, line.pk),
+                        (claim.payer_id, None, None),
+                        base(line),
+                        f"Claim {claim.claim_id} cancelled; back to unbilled",
+                    )
                 elif open_ > 0:
                     add(
                         payer_id=claim.payer_id,

@@ -6,37 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0002_referral_document_checks'),
-        ('ledger', '0002_from_claims_and_postings'),
-        ('practice', '0003_timely_filing_months'),
+        ("clients", "0002_referral_document_checks"),
+        ("ledger", "0002_from_claims_and_postings"),
+        ("practice", "0003_timely_filing_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField(help_text='The statement date.')),
-                ('through_entry', models.PositiveBigIntegerField(default=0, help_text='The last ledger entry this statement covers (by id).')),
-                ('brought_forward', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('balance', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('content', models.JSONField(default=dict)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='clients.client')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.practice')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField(help_text="The statement date.")),
+                (
+                    "through_entry",
+                    models.PositiveBigIntegerField(
+                        default=0, help_text="The last ledger entry this statement covers (by id)."
+                    ),
+                ),
+                ("brought_forward", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("balance", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("content", models.JSONField(default=dict)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_end', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True)), fields=('client', 'period_end'), name='one_statement_per_client_and_date')],
+                "ordering": ["-period_end", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("deleted_at__isnull", True)),
+                        fields=("client", "period_end"),
+                        name="one_statement_per_client_and_date",
+                    )
+                ],
             },
         ),
     ]

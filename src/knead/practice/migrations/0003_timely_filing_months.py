@@ -13,16 +13,20 @@ def medicare_counts_months(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0002_contract_rates'),
+        ("practice", "0002_contract_rates"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='payer',
-            name='timely_filing_months',
-            field=models.PositiveSmallIntegerField(blank=True, validators=[django.core.validators.MinValueValidator(1)], help_text='For payers that count calendar months instead (Medicare: 12, filled in for a Medicare payer left blank). When set, the days are not used.', null=True),
+            model_name="payer",
+            name="timely_filing_months",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                validators=[django.core.validators.MinValueValidator(1)],
+                help_text="For payers that count calendar months instead (Medicare: 12, filled in for a Medicare payer left blank). When set, the days are not used.",
+                null=True,
+            ),
         ),
         migrations.RunPython(medicare_counts_months, migrations.RunPython.noop),
     ]

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('visits', '0002_list_and_unsigned_indexes'),
+        ("visits", "0002_list_and_unsigned_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='serviceline',
-            name='replaced_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set when a correction replaced this line; the line is kept as billed.', null=True),
+            model_name="serviceline",
+            name="replaced_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Set when a correction replaced this line; the line is kept as billed.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='billing_path',
-            field=models.CharField(blank=True, choices=[('self_pay', 'Self-pay'), ('superbill', 'Superbill (client claims reimbursement)'), ('direct', 'Bill the payer directly')], help_text='Who owes the charge once the note is signed: the client (self-pay, superbill) or the payer billed directly.', max_length=10),
+            model_name="visit",
+            name="billing_path",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("self_pay", "Self-pay"),
+                    ("superbill", "Superbill (client claims reimbursement)"),
+                    ("direct", "Bill the payer directly"),
+                ],
+                help_text="Who owes the charge once the note is signed: the client (self-pay, superbill) or the payer billed directly.",
+                max_length=10,
+            ),
         ),
     ]

@@ -8,37 +8,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0002_referral_document_checks'),
-        ('visits', '0003_billing_path'),
+        ("clients", "0002_referral_document_checks"),
+        ("visits", "0003_billing_path"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visit',
-            name='authorizations',
-            field=models.ManyToManyField(blank=True, help_text='The prior authorizations the visit is billed under; each service line is covered by the one whose codes include its code.', related_name='+', to='clients.authorization'),
+            model_name="visit",
+            name="authorizations",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The prior authorizations the visit is billed under; each service line is covered by the one whose codes include its code.",
+                related_name="+",
+                to="clients.authorization",
+            ),
         ),
         migrations.CreateModel(
-            name='VisitCorrection',
+            name="VisitCorrection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(editable=False)),
-                ('reason', models.CharField(max_length=200)),
-                ('original_date', models.DateField()),
-                ('corrected_date', models.DateField()),
-                ('original_diagnoses', models.JSONField(default=list)),
-                ('corrected_diagnoses', models.JSONField(default=list)),
-                ('original_lines', models.JSONField(default=list, help_text='The lines as they were billed.')),
-                ('corrected_lines', models.JSONField(default=list, help_text='The lines that replaced them.')),
-                ('rebilling', models.TextField(blank=True, help_text="What was done with the visit's claims.")),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(editable=False)),
+                ("reason", models.CharField(max_length=200)),
+                ("original_date", models.DateField()),
+                ("corrected_date", models.DateField()),
+                ("original_diagnoses", models.JSONField(default=list)),
+                ("corrected_diagnoses", models.JSONField(default=list)),
+                (
+                    "original_lines",
+                    models.JSONField(default=list, help_text="The lines as they were billed."),
+                ),
+                (
+                    "corrected_lines",
+                    models.JSONField(default=list, help_text="The lines that replaced them."),
+                ),
+                (
+                    "rebilling",
+                    models.TextField(
+                        blank=True, help_text="What was done with the visit's claims."
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="visits.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created', 'id'],
+                "ordering": ["created", "id"],
             },
         ),
     ]
