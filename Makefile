@@ -23,6 +23,7 @@ demo: install
 test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	DEBUG=1 $(BIN)/mypy src/knead/billing
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Rewrite golden files (X12, PDFs' text) after a deliberate output change; review the diff.

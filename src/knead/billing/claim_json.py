@@ -150,7 +150,7 @@ def _parse_value(hint: Any, value: Any, path: str, owner: str, name: str) -> Any
             _parse_value(item_hint, item, _join(path, i), owner, name)
             for i, item in enumerate(value)
         )
-    if dataclasses.is_dataclass(hint) and hint not in _CODE_TYPES:
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and hint not in _CODE_TYPES:
         return _parse_object(hint, value, path)
     if hint is bool:
         if not isinstance(value, bool):
@@ -252,13 +252,14 @@ def _check_object(cls: type, values: dict[str, Any], path: str) -> None:
 
 def claim_from_dict(data: Any, path: str = "") -> model.Claim:
     """Build a Claim from parsed JSON; raises ClaimFormatError naming the field path."""
-    return _parse_object(model.Claim, data, path)
+    claim: model.Claim = _parse_object(model.Claim, data, path)
+    return claim
 
 
 def _to_json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and type(value) in _CODE_TYPES:
+    if type(value) in _CODE_TYPES:
         return value.code
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {}
         for f in dataclasses.fields(value):
             item = _to_json(getattr(value, f.name))
@@ -282,7 +283,8 @@ def claim_to_dict(claim: model.Claim) -> dict[str, Any]:
 
     Empty optional fields are left out. Diagnoses are written without the decimal point.
     """
-    return _to_json(claim)
+    data: dict[str, Any] = _to_json(claim)
+    return data
 
 
 def load_claims(source: str | Path) -> list[model.Claim]:

@@ -551,7 +551,7 @@ def _mue(
     ncci = rules.ncci
     for code, units in units_by_code.items():
         limit = ncci.mue_limit(code, day)
-        if limit is None:
+        if limit is None or limit.limit is None:
             continue
         if limit.per_day and units > limit.limit:
             out.add(
@@ -739,7 +739,7 @@ def _authorization(
                 "This payer requires prior authorization, and none is on the claim.",
                 "Request authorization (or a retro-authorization) and add its number.",
             )
-        elif reached:
+        elif reached and used is not None:
             out.add(
                 "AUTH_MISSING",
                 f"This payer requires authorization after {after} visits; this claim reaches "

@@ -25,7 +25,8 @@ def _library() -> ModuleType:
     # commands (units, X12 reading) never need it.
     import simple_icd_10_cm
 
-    return simple_icd_10_cm
+    module: ModuleType = simple_icd_10_cm
+    return module
 
 
 def normalize(value: str) -> str:
@@ -84,7 +85,7 @@ def icd10_problem(value: str) -> str | None:
 @cache
 def describe(value: str) -> str:
     """Return the code set's description of a valid code."""
-    return _library().get_description(normalize(value))
+    return str(_library().get_description(normalize(value)))
 
 
 @dataclass(frozen=True, slots=True)

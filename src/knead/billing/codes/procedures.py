@@ -53,24 +53,3 @@ def catalog() -> Catalog:
         for row in raw["codes"]
     }
     return Catalog(raw["source"], raw["effective"], procedures)
-
-
-@dataclass(frozen=True, slots=True)
-class ProcedureCode:
-    """A CPT/HCPCS code that is in the catalog."""
-
-    value: str
-
-    def __post_init__(self) -> None:
-        catalog().get(self.value)
-
-    @property
-    def procedure(self) -> Procedure:
-        return catalog().get(self.value)
-
-    @property
-    def timed(self) -> bool:
-        return self.procedure.timed
-
-    def __str__(self) -> str:
-        return self.value

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from reportlab.lib.units import inch
 from reportlab.platypus import (
@@ -176,7 +176,9 @@ def diagnosis_description(code: str) -> str:
     return describe(code) if problem is None else f"(not a billable code: {problem})"
 
 
-def _provider_lines(billing: BillingProvider, rendering: RenderingProvider | None) -> list[list]:
+def _provider_lines(
+    billing: BillingProvider, rendering: RenderingProvider | None
+) -> list[list[Any]]:
     license_ = (rendering.license if rendering else None) or billing.license
     taxonomy = (rendering.taxonomy if rendering else None) or billing.taxonomy
     credentials = (rendering.credentials if rendering else None) or billing.credentials
@@ -224,7 +226,7 @@ def formatted_tax_id(billing: BillingProvider) -> str:
     )
 
 
-def _client_lines(claim: Claim) -> list[list]:
+def _client_lines(claim: Claim) -> list[list[Any]]:
     patient, coverage = claim.patient, claim.coverage
     address = patient.address
     street = ", ".join(p for p in (address.line1, address.line2) if p)
@@ -253,8 +255,8 @@ def _client_lines(claim: Claim) -> list[list]:
     return rows
 
 
-def _referral_lines(claim: Claim) -> list[list]:
-    rows: list[list] = []
+def _referral_lines(claim: Claim) -> list[list[Any]]:
+    rows: list[list[Any]] = []
     referring, referral = claim.referring_provider, claim.referral
     if referring or referral:
         name = ""

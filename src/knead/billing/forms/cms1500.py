@@ -124,8 +124,8 @@ def _paginate(claim: Claim) -> list[tuple[tuple[int, ...], tuple[str, ...]]]:
     """
     pages: list[tuple[list[int], list[str]]] = []
     for number, line in enumerate(claim.lines, start=1):
-        codes = [_pointed(claim, p) for p in line.pointers]
-        codes = [c for c in dict.fromkeys(codes) if c]
+        pointed = [_pointed(claim, p) for p in line.pointers]
+        codes = [c for c in dict.fromkeys(pointed) if c]
         if pages:
             lines, diagnoses = pages[-1]
             merged = list(dict.fromkeys([*diagnoses, *codes]))
@@ -291,7 +291,7 @@ def _line_boxes(
     pointers = "".join(
         letters[code]
         for code in dict.fromkeys(_pointed(claim, n) for n in line.pointers)
-        if code in letters
+        if code is not None and code in letters
     )
     values = {
         p + "A.from": line.service_date.isoformat(),

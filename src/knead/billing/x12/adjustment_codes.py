@@ -26,7 +26,8 @@ class CodeText:
 
 @cache
 def _table(name: str) -> dict[str, object]:
-    return json.loads((_DATA / name).read_text())
+    table: dict[str, object] = json.loads((_DATA / name).read_text())
+    return table
 
 
 def table_source(name: str) -> tuple[str, str | None]:

@@ -126,7 +126,9 @@ def inquiry_from_dict(data: object, path: str = "") -> EligibilityInquiry:
     )
 
 
-def inquiry_body(inquiry: EligibilityInquiry, reference: str, created: datetime) -> list:
+def inquiry_body(
+    inquiry: EligibilityInquiry, reference: str, created: datetime
+) -> list[tuple[str, ...]]:
     """The segments between ST and SE of a 270 for one subscriber."""
     person = bool(inquiry.provider_first_name)
     # TRN03: "1" + EIN when the practice has one, else "9" + a user-assigned 9-character ID.
@@ -135,7 +137,7 @@ def inquiry_body(inquiry: EligibilityInquiry, reference: str, created: datetime)
         if len(inquiry.provider_tax_id) == 9
         else f"9{inquiry.provider_npi[:9]}"
     )
-    body: list = [
+    body: list[tuple[str, ...]] = [
         ("BHT", "0022", "13", reference, created.strftime("%Y%m%d"), created.strftime("%H%M")),
         ("HL", "1", "", "20", "1"),
         ("NM1", "PR", "2", inquiry.payer_name.upper(), "", "", "", "", "PI", inquiry.payer_id),
@@ -247,11 +249,12 @@ class _Benefits:
         self.rank[name] = rank
 
     def freeze(self) -> ServiceBenefits:
+        benefits = dict(self.values)
         return ServiceBenefits(
-            self.service_type,
-            *(self.values.get(name) for name in _BENEFIT_FIELDS),
-            tuple(self.messages),
-        )  # type: ignore[arg-type]
+            service_type=self.service_type,
+            messages=tuple(self.messages),
+            **{name: benefits.get(name) for name in _BENEFIT_FIELDS},  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ avoids the dataclasses module, which keeps ``knead x12 835`` startup short.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -78,8 +79,8 @@ class ServicePayment(NamedTuple):
     charge: Decimal
     paid: Decimal
     units: Decimal
-    date: date | None
-    end_date: date | None
+    date: dt.date | None
+    end_date: dt.date | None
     adjustments: tuple[Adjustment, ...]
     remarks: tuple[str, ...]
     allowed: Decimal | None
@@ -154,10 +155,10 @@ class PaymentHeader(NamedTuple):
     amount: Decimal
     credit_debit: str
     method: str
-    date: date | None
+    date: dt.date | None
     trace: str
     originator: str
-    production_date: date | None
+    production_date: dt.date | None
     payer: Party
     payee: Party
     position: int
