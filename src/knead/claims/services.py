@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from knead.billing.x12.professional_claim import (
     settings_from_dict,
     write_837p,
 )
+from knead.bulk import insert_rows, update_many
 from knead.claims.models import (
     AckKind,
     AcknowledgementFile,
@@ -51,6 +52,7 @@ from knead.claims.states import (
     Offer,
     TransitionRefused,
     allows,
+    can_move,
     check_hand_move,
     check_move,
     offers,
@@ -92,8 +94,8 @@ def transition(
 ) -> Claim:
     """Move a claim to ``target`` if its life cycle allows it, and append the event.
 
-    The one writer of a claim's state (the 835 posting's bulk path decides its moves with
-    ``states.can_move`` too). Moving to READY scrubs the claim again as of today first and is
+    The one writer of a claim's state, with ``move_many`` for the 835 posting's bulk moves.
+    Moving to READY scrubs the claim again as of today first and is
     refused with ``ScrubRefused``, naming the errors, if the scrubber finds any; the claim
     then keeps its state and the new findings.
     """
@@ -108,6 +110,43 @@ def transition(
                 findings,
             )
     return _record_move(claim, target, user=user, reason=reason, source=source)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One claim's move in a bulk adjudication: where it goes, and why (the event's reason)."""
+
+    claim: Claim
+    target: ClaimState
+    reason: str
+
+
+def move_many(moves: Sequence[Move], *, user: Any, source: str) -> list[Move]:
+    """Apply many adjudication moves at once (an 835's claims): each claim whose life cycle
+    allows its move (``states.can_move``) takes its new state, with one event each, in bulk
+    statements. Moves the life cycle refuses, and moves to the state a claim is in, are
+    skipped. Returns the moves made. Never a move to READY or CLOSED: those need ``transition``
+    (a scrub, or the ledger's settling)."""
+    made = [
+        m
+        for m in moves
+        if m.target is not m.claim.state
+        and m.target not in (S.READY, S.CLOSED)
+        and can_move(m.claim.state, m.target)
+    ]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = getattr(user, "pk", None)
+    events = [
+        (m.claim.pk, now, user_id, m.claim.state.value, m.target.value, source, m.reason[:2000])
+        for m in made
+    ]
+    for m in made:
+        m.claim.status = m.target.value
+    update_many(Claim, ["status"], [m.claim for m in made])
+    insert_rows(
+        ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source", "reason"), events
+    )
+    return made
 
 
 def move_by_hand(claim: Claim, target: ClaimState, *, user: Any, reason: str = "") -> Claim:

@@ -30,9 +30,9 @@ from django.utils import timezone
 
 from knead.billing.x12.remittance import ClaimPayment, ServicePayment, read_835
 from knead.bulk import insert_rows, update_many
-from knead.claims.models import Claim, ClaimEvent, ClaimLine
-from knead.claims.services import BillingRefused
-from knead.claims.states import ClaimState, can_move
+from knead.claims.models import Claim, ClaimLine
+from knead.claims.services import BillingRefused, Move, move_many
+from knead.claims.states import ClaimState
 from knead.ledger.selectors import claim_balances
 from knead.ledger.services import Adjudication, sync_adjudication, sync_remittance_money
 from knead.practice.models import ContractRate
@@ -694,9 +694,7 @@ def refresh_claims(
     )
     balances = claim_balances(pks)
     claims = []
-    events: list[tuple[Any, ...]] = []
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    user_id = getattr(user, "pk", None)
+    moves: list[Move] = []
     for start in range(0, len(pks), _CHUNK):
         claims += list(Claim.objects.filter(pk__in=pks[start : start + _CHUNK]))
     for claim in claims:
@@ -715,23 +713,15 @@ def refresh_claims(
             if claim.paid > 0 and claim.first_paid_on is None:
                 claim.first_paid_on = day
         if move:
-            target = outcome(t)
-            current = claim.state
-            if target is not current and can_move(current, target):
-                claim.status = target.value
-                events.append(
-                    (
-                        claim.pk,
-                        now,
-                        user_id,
-                        current.value,
-                        target.value,
-                        source,
-                        # Money to the cent: SQLite sums come back with float-like precision.
-                        f"{note}: paid {claim.paid:.2f}, patient {claim.patient_responsibility:.2f}, "
-                        f"denied {claim.denied:.2f}.",
-                    )
+            moves.append(
+                Move(
+                    claim,
+                    outcome(t),
+                    # Money to the cent: SQLite sums come back with float-like precision.
+                    f"{note}: paid {claim.paid:.2f}, patient {claim.patient_responsibility:.2f}, "
+                    f"denied {claim.denied:.2f}.",
                 )
+            )
     update_many(
         Claim,
         [
@@ -745,13 +735,10 @@ def refresh_claims(
             "payer_claim_number",
             "adjudicated_on",
             "first_paid_on",
-            "status",
         ],
         claims,
     )
-    insert_rows(
-        ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source", "reason"), events
-    )
+    move_many(moves, user=user, source=source)
 
 
 POSTING_COLUMNS = (
