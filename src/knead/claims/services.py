@@ -47,6 +47,7 @@ from knead.claims.models import (
     claim_id_for,
 )
 from knead.claims.states import (
+    LAST_PRIORITY,
     Action,
     ClaimState,
     Offer,
@@ -158,7 +159,7 @@ def move_by_hand(claim: Claim, target: ClaimState, *, user: Any, reason: str = "
 
 def allowed_actions(claim: Claim) -> tuple[Offer, ...]:
     """The actions and moves by hand the claim's page offers, as the state machine says."""
-    return offers(claim.state, secondary=claim.primary_claim_id is not None)
+    return offers(claim.state, priority=claim.priority)
 
 
 def _record_move(claim: Claim, target: ClaimState, *, user: Any, reason: str, source: str) -> Claim:
@@ -880,38 +881,46 @@ def _copy_lines(
     )
 
 
+_PLACE = {2: "secondary", 3: "tertiary"}
+
+
 @transaction.atomic
 def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Claim:
-    """The claim to the client's secondary coverage, carrying the primary's adjudication
-    (``prior``: COB ``OtherPayer`` data, which the remittance app builds from its postings:
-    ``knead.remittance.secondary.secondary_claim``)."""
-    if primary.state not in (S.PAID, S.PARTIAL, S.DENIED):
-        raise BillingRefused("The primary payer has not adjudicated this claim yet.")
-    if primary.primary_claim_id:
-        raise BillingRefused("This is already a secondary claim.")
-    secondary = (
+    """The claim to the client's next coverage (secondary after the primary, tertiary after
+    the secondary), carrying every earlier payer's adjudication: ``prior`` is this claim's
+    payer's, as COB ``OtherPayer`` data (the remittance app builds it from its postings:
+    ``knead.remittance.secondary.secondary_claim``), after those ``primary`` carried itself.
+    ``primary`` is the claim of the payer just before (``Claim.primary_claim`` of the new
+    claim)."""
+    if not allows(primary.state, Action.SECONDARY, priority=primary.priority):
+        if primary.priority >= LAST_PRIORITY:
+            raise BillingRefused("This is the tertiary payer's claim: no payer comes after it.")
+        raise BillingRefused("This claim's payer has not adjudicated it yet.")
+    priority = primary.priority + 1
+    place = _PLACE[priority]
+    coverage = (
         Coverage.objects.for_practice(primary.practice)
-        .filter(client=primary.client, priority=2)
+        .filter(client=primary.client, priority=priority)
         .exclude(payer=primary.payer)
         .first()
     )
-    if secondary is None:
-        raise BillingRefused("The client has no secondary coverage on file.")
+    if coverage is None:
+        raise BillingRefused(f"The client has no {place} coverage on file.")
     if primary.secondary_claims.exclude(status=ClaimStatus.CLOSED).exists():
-        raise BillingRefused("A secondary claim already exists for this claim.")
+        raise BillingRefused(f"A {place} claim already exists for this claim.")
     new = Claim(
         practice=primary.practice,
         client=primary.client,
         provider=primary.provider,
-        payer=secondary.payer,
-        coverage=secondary,
-        priority=2,
+        payer=coverage.payer,
+        coverage=coverage,
+        priority=priority,
         primary_claim=primary,
         service_from=primary.service_from,
         service_to=primary.service_to,
         charge=primary.charge,
         diagnoses=primary.diagnoses,
-        other_payers=[prior],
+        other_payers=[*primary.other_payers, prior],
     )
     new.stamp(user)
     new.save()
@@ -924,7 +933,8 @@ def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Clai
         claim=new,
         user=user,
         to_status=S.DRAFT.value,
-        reason=f"Secondary claim after {primary.claim_id} (COB from the primary's remittance).",
+        reason=f"{place.capitalize()} claim after {primary.claim_id} (COB from the "
+        f"remittance{'s' if priority > 2 else ''} of the payer{'s' if priority > 2 else ''} before).",
     )
     return new
 

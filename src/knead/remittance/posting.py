@@ -507,14 +507,17 @@ def _sync_unclaimed_money(remittance: Remittance, user: Any) -> None:
     """The ERA's money on no claim into the ledger; a payer not on file is a problem shown on
     the remittance page."""
     unclaimed = Posting.objects.filter(remittance=remittance, claim__isnull=True)
-    unapplied = unclaimed.filter(kind=PostingKind.PAYMENT).aggregate(t=Sum("amount"))["t"] or ZERO
-    plb = unclaimed.filter(kind=PostingKind.PROVIDER).aggregate(t=Sum("amount"))["t"] or ZERO
+
+    def by_segment(kind: str) -> dict[int, Decimal]:
+        rows = unclaimed.filter(kind=kind).values_list("segment").annotate(t=Sum("amount"))
+        return {segment: (total or ZERO).quantize(_CENT) for segment, total in rows}
+
     recorded = sync_remittance_money(
         remittance.pk,
         practice_id=remittance.practice_id,
         payer_id=remittance_payer(remittance),
-        unapplied=unapplied.quantize(_CENT),
-        provider_adjustments=plb.quantize(_CENT),
+        unapplied=by_segment(PostingKind.PAYMENT),
+        provider_adjustments=by_segment(PostingKind.PROVIDER),
         user=user,
         day=remittance.paid_on or timezone.localdate(),
     )
