@@ -60,7 +60,7 @@ from knead.claims.states import (
 )
 from knead.clients.models import Coverage
 from knead.ledger import services as ledger
-from knead.ledger.selectors import claim_balances
+from knead.ledger.selectors import claim_balances, claim_write_offs
 from knead.practice.rules import rules_for_practice
 from knead.visits.models import Visit
 from knead.visits.services import billed_payer
@@ -169,9 +169,10 @@ def _record_move(claim: Claim, target: ClaimState, *, user: Any, reason: str, so
         # A claim closes owing nothing: the ledger settles what is left (ledger services).
         ledger.settle_closed_claim(claim, adjudicated=current in ADJUDICATED, user=user)
         claim.balance = claim_balances([claim.pk])[claim.pk]
+        claim.written_off = claim_write_offs([claim.pk])[claim.pk]
     claim.status = target.value
     claim.stamp(user)
-    claim.save(update_fields=["status", "balance", "updated", "updated_by"])
+    claim.save(update_fields=["status", "balance", "written_off", "updated", "updated_by"])
     ClaimEvent.objects.create(
         claim=claim,
         user=user,

@@ -33,7 +33,7 @@ from knead.bulk import insert_rows, update_many
 from knead.claims.models import Claim, ClaimLine
 from knead.claims.services import BillingRefused, Move, move_many
 from knead.claims.states import ClaimState
-from knead.ledger.selectors import claim_balances
+from knead.ledger.selectors import claim_balances, claim_write_offs
 from knead.ledger.services import Adjudication, sync_adjudication, sync_remittance_money
 from knead.practice.models import ContractRate
 from knead.remittance.models import (
@@ -696,6 +696,7 @@ def refresh_claims(
         remittance_id=remittance_id,
     )
     balances = claim_balances(pks)
+    write_offs = claim_write_offs(pks)
     claims = []
     moves: list[Move] = []
     for start in range(0, len(pks), _CHUNK):
@@ -706,7 +707,7 @@ def refresh_claims(
         claim.contractual = t[PostingKind.CONTRACTUAL]
         claim.denied = t[PostingKind.DENIAL]
         claim.patient_responsibility = t[PostingKind.PATIENT]
-        claim.written_off = t[PostingKind.WRITE_OFF]
+        claim.written_off = write_offs[claim.pk]
         claim.billed_to_client = t[PostingKind.TO_CLIENT]
         claim.balance = balances[claim.pk]
         if payer_numbers and payer_numbers.get(claim.pk):
