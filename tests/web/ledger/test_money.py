@@ -548,17 +548,30 @@ def test_a_reversed_claim_that_closes_shows_no_balance(practice, users, setup):
     )
     [claim] = create_claims([visit], user=users["biller"], practice=practice)
     _sent(claim, users["biller"])
+    biller = users["biller"]
+    # Paid, then the payer takes the payment back (CLP02 22) and denies the claim instead.
     _post(
-        era(claim.claim_id, charge="60", paid="0", cas=[("CO", "50", "60")]),
+        era(claim.claim_id, charge="60", paid="41.6", cas=[("CO", "45", "8"), ("PR", "2", "10.4")]),
         practice,
-        users["biller"],
+        biller,
     )
+    reversal = era(
+        claim.claim_id,
+        charge="-60",
+        paid="-41.6",
+        status="22",
+        cas=[("CO", "45", "-8"), ("PR", "2", "-10.4")],
+    )
+    _post(reversal, practice, biller)
+    _post(era(claim.claim_id, charge="60", paid="0", cas=[("CO", "50", "60")]), practice, biller)
     claim.refresh_from_db()
-    transition(claim, ClaimState.CLOSED, user=users["biller"], reason="Not worth appealing.")
+    assert (claim.state, claim.balance, claim.paid) == (ClaimState.DENIED, D("60.00"), D("0.00"))
+    transition(claim, ClaimState.CLOSED, user=biller, reason="Not worth appealing.")
     claim.refresh_from_db()
     # The payer decided: the open 60.00 is written off, so nothing shows as owed.
-    assert claim.balance == D("0.00")
+    assert (claim.balance, claim.written_off) == (D("0.00"), D("60.00"))
     assert insurance_balance(setup["client"]) == D("0.00")
+    assert client_balance(setup["client"]) == D("0.00")
     assert Entry.objects.get(claim=claim, kind=EntryKind.WRITE_OFF).amount == D("-60.00")
     _ok(practice)
 
