@@ -58,15 +58,16 @@ class KneadApplication(BaseApplication):
 
 
 class DemoWorker:
-    """One ``knead worker`` process beside the server."""
+    """One ``knead worker`` process beside the server. ``start`` and ``stop`` take gunicorn's
+    arbiter when they run as its hooks."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, *_: Any) -> None:
+    def start(self, server: object = None) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "knead.cli", "worker"])
 
-    def stop(self, *_: Any) -> None:
+    def stop(self, server: object = None) -> None:
         if self.process is None:
             return
         self.process.terminate()  # the worker finishes the job in hand; a killed one is run again
