@@ -66,7 +66,6 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "knead.ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -89,6 +88,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "knead.jobs",
     "knead.ledger",
+    "knead.ops",
 ]
 
 MIDDLEWARE = [
