@@ -18,7 +18,8 @@ from knead.practice.models import Membership
 
 Handler = Callable[[HttpRequest], HttpResponse]
 # The API answers 401 itself (token or session), rather than redirecting to the sign-in page.
-_PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/api/")
+# /healthz is for load balancers and monitoring: it names no record.
+_PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/api/", "/healthz")
 
 # Scripts, styles and images come only from this server; htmx needs no inline script.
 CONTENT_SECURITY_POLICY = (
