@@ -31,7 +31,7 @@ class Collector:
     def __init__(self) -> None:
         self.received: list[Received] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[attr-defined]
         self.received.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), message)  # type: ignore[attr-defined]

@@ -14,7 +14,6 @@ from django.urls import reverse
 from knead.audit.models import Action, AuditEvent
 
 from .conftest import PASSWORD
-from .mailserver import mailbox  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

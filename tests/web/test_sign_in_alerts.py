@@ -12,7 +12,7 @@ from knead.accounts.devices import browser_family
 from knead.accounts.models import KnownDevice
 
 from .conftest import PASSWORD
-from .mailserver import free_port, mailbox  # noqa: F401 (fixture)
+from .mailserver import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +69,7 @@ def test_alerts_name_the_browser_family_and_system(user_agent, family):
     assert browser_family(user_agent) == family
 
 
-def test_the_first_sign_in_of_an_account_sends_no_alert_and_remembers_the_browser(
-    owner, mailbox
-):
+def test_the_first_sign_in_of_an_account_sends_no_alert_and_remembers_the_browser(owner, mailbox):
     client = HttpClient()
     sign_in(client)
     assert mailbox == []
