@@ -142,7 +142,9 @@ def test_the_code_step_goes_where_the_sign_in_page_was_asked_to(as_role, records
     assert response.url == "/clients/"
 
 
-def test_a_wrong_code_at_sign_in_is_refused_and_audited(as_role, records, users):
+def test_a_wrong_code_at_sign_in_is_refused_and_audited_in_the_practice(
+    as_role, records, users, practice
+):
     secret, _ = set_up(as_role("owner"))
     client, url = password_step()
     response = client.post(url, {"code": wrong_code(secret)})
@@ -150,7 +152,10 @@ def test_a_wrong_code_at_sign_in_is_refused_and_audited(as_role, records, users)
     assert "That code is not right" in response.content.decode()
     assert not signed_in_with_code(client)
     assert AuditEvent.objects.filter(
-        action=Action.LOGIN_FAILED, user=users["owner"], detail="wrong two-factor code (sign-in)"
+        action=Action.LOGIN_FAILED,
+        user=users["owner"],
+        practice=practice,
+        detail="wrong two-factor code (sign-in)",
     ).exists()
 
 

@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from knead.accounts import signin, two_factor
-from knead.accounts.models import User
+from knead.accounts.models import KnownDevice, User
 from knead.audit.models import Action
 from knead.audit.services import record
 
@@ -64,7 +64,7 @@ def security(request: HttpRequest) -> HttpResponse:
             "enabled_since": two_factor.enabled_since(user),
             "codes_left": two_factor.recovery_codes_left(user),
             "required": two_factor.required_for(request),
-            "known_devices": user.known_devices.all()[:20],
+            "known_devices": KnownDevice.objects.filter(user=user)[:20],
             "form": CodeForm(),
         },
     )
@@ -114,7 +114,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         self.use_https = settings.HTTPS
         return super().dispatch(request, *args, **kwargs)
 

@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knead.accounts.models import User
 from knead.audit.models import Action
 from knead.audit.services import record
-from knead.practice.models import Role
+from knead.practice.models import Membership, Role
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Authenticator app"
@@ -107,7 +107,17 @@ def end_code_step(request: HttpRequest) -> None:
 def note_failed_code(request: HttpRequest, user: User, where: str) -> bool:
     """Audit a wrong code. At the sign-in step, too many of them end the step: returns True then,
     and the password must be given again."""
-    record(request, Action.LOGIN_FAILED, user=user, detail=f"wrong two-factor code ({where})")
+    detail = f"wrong two-factor code ({where})"
+    if request.user.is_authenticated:
+        record(request, Action.LOGIN_FAILED, user=user, detail=detail)
+    else:
+        # Not signed in yet, so no current practice: it shows in each practice's trail.
+        for membership in Membership.objects.filter(user=user, is_active=True).select_related(
+            "practice"
+        ):
+            record(
+                request, Action.LOGIN_FAILED, user=user, practice=membership.practice, detail=detail
+            )
     state = request.session.get(_PENDING_KEY)
     if state is None:
         return False
