@@ -256,8 +256,10 @@ def test_a_practice_requiring_it_sends_owners_and_billers_to_set_up_first(requir
     client, url = password_step(f"{role}_a")
     assert url == "/"
     setup = reverse("accounts:two_factor_setup")
-    for page in ("/", "/clients/", reverse("accounts:security"), "/api/clients"):
+    for page in ("/", "/clients/", reverse("accounts:security")):
         assert client.get(page).url == setup
+    api = client.get("/api/clients")
+    assert api.status_code == 403 and api.json() == {"detail": "Finish two-factor set-up first."}
     htmx = client.post(reverse("visits:units"), headers={"HX-Request": "true"})
     assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == setup
     assert "Your practice requires it" in client.get(setup).content.decode()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -132,6 +132,8 @@ class TwoFactorRequiredMiddleware:
             or not two_factor.setup_required(request)
         ):
             return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "Finish two-factor set-up first."}, status=403)
         if request.headers.get("HX-Request"):
             response = HttpResponse(status=401)
             response.headers["HX-Redirect"] = setup
