@@ -13,6 +13,9 @@ DEBUG=1 for a local, plain-HTTP demo. Variables:
 - ``KNEAD_HTTPS``: cookies marked Secure and HSTS sent; default on unless DEBUG.
 - ``KNEAD_MAX_UPLOAD_MB``: a larger request is refused (413); default 50.
 - ``CACHE_URL``: ``redis://…`` for a Redis cache; default the database cache.
+- ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
+  ``DEFAULT_FROM_EMAIL``: outgoing mail over SMTP; with DEBUG and no ``EMAIL_HOST``, mail is
+  printed to the console instead.
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "knead.accounts",
     "knead.audit",
     "knead.practice",
@@ -106,6 +112,7 @@ MIDDLEWARE = [
     "knead.accounts.middleware.IdleLogoutMiddleware",
     "knead.accounts.middleware.LoginRequiredMiddleware",
     "knead.accounts.middleware.PracticeMiddleware",
+    "knead.accounts.middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "knead.urls"
@@ -187,6 +194,30 @@ SECURE_PROXY_SSL_HEADER = (
 # Login throttling: this many failures per username or address within the window lock it out.
 LOGIN_MAX_FAILURES = int(os.environ.get("KNEAD_LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KNEAD_LOGIN_LOCKOUT_MINUTES", "15"))
+
+# Two-factor sign-in (django-otp): the code step after the password waits this long, and allows
+# this many wrong codes, before the password must be entered again.
+OTP_TOTP_ISSUER = "Knead"
+TWO_FACTOR_PENDING_MINUTES = 5
+TWO_FACTOR_MAX_FAILURES = 5
+
+# Outgoing mail (password resets, sign-in alerts). Without EMAIL_HOST a production install sends
+# through an MTA on localhost:25; a DEBUG demo prints mail to the console.
+_EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not _EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = _EMAIL_HOST or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # a dead mail server must not hold a sign-in for long
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Knead <knead@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour
 
 # Long jobs (835 posting, month-end superbills …) run in `knead worker` processes, queued in the
 # database (django-tasks with its ORM backend). A running job renews its lease every third of

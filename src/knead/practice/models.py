@@ -45,6 +45,12 @@ class Practice(Tracked, Address):
     tax_id = models.CharField("tax ID", max_length=11, blank=True)
     phone = models.CharField(max_length=25, blank=True, validators=[PHONE])
     taxonomy = models.CharField(max_length=10, default="225700000X")
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in for owners and billers",
+        default=False,
+        help_text="Owners and billers without an authenticator app must set one up after their "
+        "password before they can open any other page.",
+    )
 
     class Meta:
         ordering = ["name"]
