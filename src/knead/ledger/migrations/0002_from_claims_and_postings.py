@@ -222,6 +222,7 @@ def forward(apps, schema_editor):  # noqa: C901 - one replay, in the order money
                         group=group,
                         **common,
                     )
+        written_off_at_close = ZERO
         if claim.status == "closed":
             for line in lines:
                 open_ = balances[(claim.payer_id, line.service_line_id, line.pk)]
@@ -235,6 +236,7 @@ def forward(apps, schema_editor):  # noqa: C901 - one replay, in the order money
                         f"Claim {claim.claim_id} cancelled; back to unbilled",
                     )
                 elif open_ > 0:
+                    written_off_at_close += open_
                     add(
                         payer_id=claim.payer_id,
                         claim_id=claim.pk,
@@ -248,7 +250,10 @@ def forward(apps, schema_editor):  # noqa: C901 - one replay, in the order money
         total = sum(
             (v for (p, _s, c), v in balances.items() if p == claim.payer_id and c in by_pk), ZERO
         )
-        Claim.objects.filter(pk=claim.pk).update(balance=total)
+        # The claim's written-off figure includes what its closing wrote off, as the ledger does.
+        Claim.objects.filter(pk=claim.pk).update(
+            balance=total, written_off=claim.written_off + written_off_at_close
+        )
 
     for old in ClientPayment.objects.order_by("received_on", "id"):
         payment = Payment.objects.create(
