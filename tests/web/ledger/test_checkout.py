@@ -121,3 +121,27 @@ def test_a_self_pay_visit_says_the_client_pays_the_charge(setup, users):
     facts = checkout(visit)
     assert facts.why_no_estimate == "Self-pay: nobody is billed, so the client pays the charge."
     assert (facts.charge, facts.client_owes, facts.suggested) == (D("165.00"),) * 3
+
+
+def test_a_copay_plan_shows_the_copay_and_the_rest_paid_by_the_plan(setup, users):
+    coverage = setup["coverage"]
+    coverage.deductible_met, coverage.copay, coverage.coinsurance_percent = (
+        D("500.00"), D("25.00"), D("0")
+    )  # fmt: skip
+    coverage.save()
+    visit = sign_visit(
+        _visit(setup, dt.date(2026, 5, 4), coverage=coverage), user=users["therapist"]
+    )
+    facts = checkout(visit)
+    # Allowed 4 x $26.00 = $104.00; the deductible is met; the client pays the $25.00 copay
+    # and the plan the $104.00 - $25.00 = $79.00 left.
+    steps = {step.label: step.figure for step in facts.steps}
+    assert steps == {
+        "Allowed amount": "$104.00",
+        "Deductible left": "$0.00",
+        "Copay": "$25.00",
+        "Visits left": "20 of 20",
+        "Insurer pays": "$79.00",
+        "Estimated client share": "$25.00",
+    }
+    assert facts.suggested == D("25.00")

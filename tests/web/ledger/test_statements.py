@@ -187,3 +187,25 @@ def test_the_statement_run_is_a_job_with_progress_from_the_statements_page(
     assert future.status_code == 400
     assert "A statement cannot be dated after today" in future.content.decode()
     assert as_role("therapist").get(reverse("ledger:statements")).status_code == 403
+
+
+def test_the_statement_page_reprints_the_kept_pdf_and_audits_the_download(as_role, setup, users):
+    from knead.audit.models import AuditEvent
+
+    client = setup["client"]
+    visit(setup, users["therapist"], dt.date(2026, 3, 2))
+    kept = issue_statement(client, period_end=dt.date(2026, 3, 31), user=None)
+    pay(client, users, "165.00", dt.date(2026, 3, 31))  # after the statement: not on it
+    desk = as_role("front_desk")
+    url = reverse("ledger:statement_pdf", args=[kept.pk])
+    response = desk.get(url + "?download=1")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="statement-{kept.number}.pdf"'
+    )
+    assert response["Cache-Control"] == "no-store"
+    text = pdf_text(response.content)
+    assert "AMOUNT DUE $165.00" in text and re.search(r"Payment R\d+", text) is None
+    assert AuditEvent.objects.filter(detail="statement (download)").count() == 1
+    assert as_role("therapist").get(url).status_code == 403

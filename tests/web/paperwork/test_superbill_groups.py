@@ -106,3 +106,29 @@ def test_the_month_end_batch_splits_by_case_leaves_out_direct_billing_and_pays_f
     pip = next(t for t in texts if "PIP-2026-0042" in t)
     assert "PAID IN FULL: the client paid $240.00 by card" in plan
     assert "NOTHING PAID" in pip and "03/02/2026" not in pip
+
+
+def test_a_workers_comp_superbill_carries_its_carrier_claim_and_injury_date(as_role, paper, mixed):
+    carrier = Payer.objects.create(
+        practice=paper["practice"], name="Labor & Industries", payer_id="WALNI",
+        kind=PayerKind.WORKERS_COMP, claim_filing_indicator="WC",
+    )  # fmt: skip
+    case = Case.objects.create(
+        practice=paper["practice"], client=paper["client"], kind=CaseKind.WORKERS_COMP,
+        payer=carrier, claim_number="WC-AB12345", accident_date=dt.date(2026, 1, 12),
+        accident_state="WA",
+    )  # fmt: skip
+    add_visit(paper, dt.date(2026, 3, 9), diagnoses=["S134XXA"], case=case,
+              billing_path="superbill")  # fmt: skip
+    url = reverse("paperwork:client_superbill", args=[paper["client"].pk])
+    text = pdf_text(
+        as_role("biller")
+        .get(url, {"start": "2026-03-01", "end": "2026-03-31", "billed_to": f"case-{case.pk}"})
+        .content
+    )
+    for fact in ("Labor & Industries", "WC-AB12345", "01/12/2026", "03/09/2026 11 97124"):
+        assert fact in text, fact
+    # Neither the health plan's visits nor the PIP case's land on it.
+    for other in ("03/02/2026 11", "03/06/2026 11", "03/16/2026 11", "PIP-2026-0042",
+                  "Evergreen Health Plan", "Safe Roads Auto"):  # fmt: skip
+        assert other not in text, other
