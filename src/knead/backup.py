@@ -145,12 +145,14 @@ def create_backup(output: Path) -> Manifest:
     a temporary name and renamed, so a failed backup leaves no partial file)."""
     vendor = _vendor()
     output = output.resolve()
+    root = _uploads_root()
+    if root and output.is_relative_to(root.resolve()):
+        raise BackupError(f"Write the backup outside the uploads folder ({root}).")
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".knead-backup-") as work:
         dump = Path(work) / DATABASE_MEMBER[vendor]
         tables = _sqlite_backup(dump) if vendor == "sqlite" else _postgres_backup(dump)
         dump.chmod(0o600)
-        root = _uploads_root()
         files = dict(_upload_files(root)) if root else None
         manifest = Manifest(
             knead_version=__version__,

@@ -378,6 +378,18 @@ def test_a_sqlite_backup_taken_during_a_write_holds_the_committed_rows_only(
     assert site.query("SELECT session_key FROM django_session") == [("in-flight",)]
 
 
+def test_a_backup_is_not_written_into_the_uploads_folder(
+    make_site: Callable[[str], Site],
+) -> None:
+    site = make_site("sqlite")
+
+    refused = site.knead("backup", "-o", str(site.uploads / "backup.tar.gz"))
+
+    assert refused.returncode == 1
+    assert "Write the backup outside the uploads folder" in refused.stderr
+    assert site.files() == {UPLOAD: UPLOAD_BYTES}
+
+
 def test_pg_tools_are_found_in_the_newest_postgresql_version_when_not_on_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     django_setup()
+    from knead import __version__
     from knead.backup import BackupError, restore_backup
 
     try:
@@ -47,6 +48,8 @@ def _restore(args: argparse.Namespace) -> int:
         f"and {uploads} from {args.file}, made by Knead {manifest.knead_version} at "
         f"{manifest.created_at}."
     )
+    if manifest.knead_version != __version__:
+        print(f"This is Knead {__version__}: run `knead migrate` before serving.")
     return 0
 
 
