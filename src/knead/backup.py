@@ -232,8 +232,7 @@ def restore_backup(archive: Path, *, replace: bool) -> Manifest:
     differ = sorted(name for name, rows in manifest.tables.items() if counts.get(name) != rows)
     if differ:
         raise BackupError(
-            f"Restored, but {len(differ)} tables' row counts differ from the backup's: "
-            f"{', '.join(differ)}."
+            f"Restored, but these tables' row counts differ from the backup's: {', '.join(differ)}."
         )
     return manifest
 

@@ -9,6 +9,7 @@ read the databases with plain SQL: every table's row count and a hash of its sor
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -166,6 +167,14 @@ def make_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _add_session(site: Site) -> None:
+    """A row the backup does not have."""
+    site.query(
+        "INSERT INTO django_session (session_key, session_data, expire_date) "
+        "VALUES ('after-the-backup', 'x', '2030-01-01 00:00:00+00:00')"
+    )
+
+
 VENDORS = pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
 
 
@@ -229,10 +238,7 @@ def test_restore_refuses_a_database_holding_data_without_yes_and_replaces_it_wit
     before = site.snapshot()
     archive = site.folder.parent / "backup.tar.gz"
     assert site.knead("backup", "-o", str(archive)).returncode == 0
-    site.query(
-        "INSERT INTO django_session (session_key, session_data, expire_date) "
-        "VALUES ('after-the-backup', 'x', '2030-01-01 00:00:00+00:00')"
-    )
+    _add_session(site)
     (site.uploads / UPLOAD).write_bytes(b"changed after the backup")
     (site.uploads / "later.pdf").write_bytes(b"uploaded after the backup")
     changed = site.snapshot()
@@ -279,6 +285,26 @@ def _truncated_backup(site: Site, folder: Path) -> Path:
     return path
 
 
+def _rewritten(archive: Path, out: Path, change: Callable[[str, bytes], bytes]) -> Path:
+    """A copy of ``archive`` with each member's bytes passed through ``change(name, bytes)``."""
+    with tarfile.open(archive) as source, tarfile.open(out, "w:gz") as copy:
+        for member in source.getmembers():
+            data = change(member.name, source.extractfile(member).read())  # type: ignore[union-attr]
+            member.size = len(data)
+            copy.addfile(member, io.BytesIO(data))
+    return out
+
+
+def _tampered_upload(site: Site, folder: Path) -> Path:
+    """A backup of the site whose upload's bytes no longer match the manifest's checksum."""
+    assert site.knead("backup", "-o", str(folder / "backup.tar.gz")).returncode == 0
+    return _rewritten(
+        folder / "backup.tar.gz",
+        folder / "tampered.tar.gz",
+        lambda name, data: b"not the referral" if name == f"uploads/{UPLOAD}" else data,
+    )
+
+
 @VENDORS
 @pytest.mark.parametrize(
     ("bad_file", "message"),
@@ -286,8 +312,9 @@ def _truncated_backup(site: Site, folder: Path) -> Path:
         (_text_file, "is not a Knead backup (not a .tar.gz archive)"),
         (_archive_without_manifest, "is not a Knead backup (it has no manifest)"),
         (_truncated_backup, "is damaged"),
+        (_tampered_upload, "is damaged: its contents do not match its manifest"),
     ],
-    ids=["text", "no-manifest", "truncated"],
+    ids=["text", "no-manifest", "truncated", "tampered-upload"],
 )
 def test_a_file_that_is_not_a_whole_backup_is_refused_and_nothing_changes(
     make_site: Callable[[str], Site],
@@ -306,6 +333,47 @@ def test_a_file_that_is_not_a_whole_backup_is_refused_and_nothing_changes(
     assert message in refused.stderr
     assert site.snapshot() == before
     assert site.files() == {UPLOAD: UPLOAD_BYTES}
+
+
+def _claims_count(name: str, data: bytes) -> bytes:
+    """The manifest with one claim fewer than its database holds."""
+    if name != "manifest.json":
+        return data
+    manifest = json.loads(data)
+    manifest["tables"]["claims_claim"] = 28
+    return json.dumps(manifest).encode()
+
+
+def test_a_sqlite_backup_whose_database_disagrees_with_its_manifest_changes_nothing(
+    make_site: Callable[[str], Site], tmp_path: Path
+) -> None:
+    site = make_site("sqlite")
+    assert site.knead("backup", "-o", str(tmp_path / "backup.tar.gz")).returncode == 0
+    wrong = _rewritten(tmp_path / "backup.tar.gz", tmp_path / "wrong.tar.gz", _claims_count)
+    _add_session(site)  # so that a restore, had it happened, would show
+    before = site.snapshot()
+
+    refused = site.knead("restore", str(wrong), "--yes")
+
+    assert refused.returncode == 2
+    assert "The database in the backup does not match its manifest" in refused.stderr
+    assert site.snapshot() == before
+
+
+def test_a_postgresql_restore_whose_counts_differ_from_the_manifest_names_the_tables(
+    make_site: Callable[[str], Site], tmp_path: Path
+) -> None:
+    site = make_site("postgresql")
+    assert site.knead("backup", "-o", str(tmp_path / "backup.tar.gz")).returncode == 0
+    wrong = _rewritten(tmp_path / "backup.tar.gz", tmp_path / "wrong.tar.gz", _claims_count)
+
+    restored = site.knead("restore", str(wrong), "--yes")
+
+    assert restored.returncode == 1
+    assert restored.stderr.strip() == (
+        "knead restore: Restored, but these tables' row counts differ from the backup's: claims_claim."
+    )
+    assert site.query("SELECT COUNT(*) FROM claims_claim") == [(29,)]
 
 
 def test_a_backup_from_the_other_vendor_is_refused_and_nothing_changes(
