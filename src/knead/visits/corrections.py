@@ -186,7 +186,7 @@ def correct_visit(
     """Correct a signed visit's billed facts and bill it again (see the module's docstring).
     Raises CorrectionRefused, naming every problem, and changes nothing when it cannot."""
     visit = (
-        Visit.objects.select_for_update()
+        Visit.objects.select_for_update(of=("self",))
         .select_related("practice", "provider", "client", "coverage__payer", "case__payer")
         .get(pk=visit.pk)
     )
