@@ -46,17 +46,22 @@ def setup(practice, users):
     setup = billing_setup(practice, users["therapist"])
     for code, fee in (("97124", "30.00"), ("97140", "35.00")):
         FeeScheduleEntry.objects.create(practice=practice, code=code, charge=Decimal(fee))
+    setup["visit"] = sign_visit(unsigned_visit(setup), user=users["therapist"])
+    return setup
+
+
+def unsigned_visit(setup: dict) -> Visit:
+    """The visit 30 days ago of 97124 for 30 minutes, not signed yet."""
     visit = Visit.objects.create(
-        practice=practice, client=setup["client"], provider=setup["provider"], date=SIGNED_ON,
-        coverage=setup["coverage"], subjective="Neck pain 6/10.", objective="Tight trapezius.",
-        assessment="Improving.", plan="Weekly.", diagnoses=["M542"],
+        practice=setup["provider"].practice, client=setup["client"], provider=setup["provider"],
+        date=SIGNED_ON, coverage=setup["coverage"], subjective="Neck pain 6/10.",
+        objective="Tight trapezius.", assessment="Improving.", plan="Weekly.", diagnoses=["M542"],
     )  # fmt: skip
     ServiceLine.objects.create(
         visit=visit, code="97124", minutes=30, units=2, charge=Decimal("60.00"), pointers=[1],
         modifiers=["GP"],
     )  # fmt: skip
-    setup["visit"] = sign_visit(visit, user=users["therapist"])
-    return setup
+    return visit
 
 
 def manual_therapy(day: dt.date = SIGNED_ON, diagnoses=("M542", "M62830")) -> CorrectedFacts:
@@ -163,9 +168,9 @@ def test_a_bad_correction_is_refused_in_plain_words_and_changes_nothing(
 
 
 def test_a_visit_cannot_be_moved_after_the_day_its_note_was_signed(setup, users):
-    visit = setup["visit"]
+    visit = unsigned_visit(setup)
     signed = timezone.make_aware(dt.datetime.combine(SIGNED_ON, dt.time(18, 0)))
-    Visit.objects.filter(pk=visit.pk).update(signed_at=signed)
+    Visit.objects.filter(pk=visit.pk).update(signed_at=signed, signed_by=users["therapist"])
     later = SIGNED_ON + dt.timedelta(days=1)
     with pytest.raises(CorrectionRefused, match=f"signed on {SIGNED_ON:%m/%d/%Y}"):
         correct_visit(
@@ -185,8 +190,7 @@ def test_only_the_visits_therapist_or_the_owner_corrects_it(setup, users, practi
 
 
 def test_an_unsigned_visit_is_edited_not_corrected(setup, users):
-    visit = setup["visit"]
-    Visit.objects.filter(pk=visit.pk).update(signed_at=None)
+    visit = unsigned_visit(setup)
     with pytest.raises(CorrectionRefused, match="edit it directly"):
         correct_visit(
             Visit.objects.get(pk=visit.pk), manual_therapy(), user=users["owner"], reason=REASON

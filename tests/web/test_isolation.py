@@ -22,6 +22,7 @@ RECORD_URLS = {
     "clients:detail": "client",
     "clients:edit": "client",
     "clients:delete": "client",
+    "clients:restore": "client",
     "clients:coverage_new": "client",
     "clients:case_new": "client",
     "clients:referral_new": "client",
@@ -61,6 +62,7 @@ RECORD_URLS = {
 }
 POST_ONLY = {
     "clients:delete",
+    "clients:restore",
     "clients:coverage_verify",
     "visits:sign",
     "visits:amend",

@@ -18,6 +18,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clients.view": EVERYONE,
     "clients.edit": frozenset({OWNER, THERAPIST, FRONT_DESK, BILLER}),
     "clients.delete": frozenset({OWNER}),
+    "clients.restore": frozenset({OWNER}),
     "coverage.edit": frozenset({OWNER, THERAPIST, FRONT_DESK, BILLER}),
     "visits.view": EVERYONE,
     "visits.document": frozenset({OWNER, THERAPIST}),

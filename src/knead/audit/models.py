@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     CREATE = "create", "Created"
     UPDATE = "update", "Changed"
     DELETE = "delete", "Deleted"
+    RESTORE = "restore", "Restored"
     EXPORT = "export", "Exported"
     SIGN = "sign", "Signed"
     AMEND = "amend", "Amended"

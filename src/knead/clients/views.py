@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -25,6 +25,7 @@ from knead.clients.forms import (
     VerificationCallForm,
 )
 from knead.clients.models import Authorization, Case, Client, Coverage, Referral, VerificationCall
+from knead.clients.services import archived_clients, restore_client
 from knead.practice.services import save_record
 from knead.visits.selectors import authorization_usages, coverage_usages, referral_usages
 from knead.web import RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
@@ -110,9 +111,29 @@ def client_delete(request: HttpRequest, pk: int) -> HttpResponse:
     record(request, Action.DELETE, client)
     messages.success(
         request,
-        "Client removed. The record is kept in the audit trail and can be restored by support.",
+        "Client removed. The practice owner can restore them from Archived clients.",
     )
     return redirect("clients:list")
+
+
+@requires("clients.restore")
+def archived_list(request: HttpRequest) -> HttpResponse:
+    """The removed clients, each with a Restore button (owners only)."""
+    clients = archived_clients(request.practice).only(
+        "id", "first_name", "last_name", "date_of_birth", "deleted_at"
+    )
+    record(request, Action.LIST, object_type="clients.client", detail="archived")
+    return render(request, "clients/archived_list.html", {"clients": clients})
+
+
+@require_POST
+@requires("clients.restore")
+def client_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(archived_clients(request.practice), pk=pk)
+    restore_client(client, user=request.user)
+    record(request, Action.RESTORE, client)
+    messages.success(request, "Client restored, with their visits, claims and documents.")
+    return redirect(client)
 
 
 class ClientChildMixin:

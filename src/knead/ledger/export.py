@@ -31,10 +31,12 @@ def _line(entry: Entry) -> str:
 
 
 def export_rows(practice: Any) -> list[list[object]]:
-    """The practice's entries in the order they were made, as CSV rows (COLUMNS); the amount
-    is a Decimal, so the CSV writes it as a number."""
+    """The practice's entries in the order they were made, as CSV rows (COLUMNS), less those
+    of removed (soft-deleted) clients; the amount is a Decimal, so the CSV writes it as a
+    number."""
     entries = (
         Entry.objects.filter(practice=practice)
+        .exclude(client__deleted_at__isnull=False)
         .select_related("claim", "claim_line", "service_line", "visit", "payer")
         .order_by("id")
     )

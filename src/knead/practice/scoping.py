@@ -7,6 +7,7 @@ records, so a user of one practice can never reach another's rows.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -45,10 +46,38 @@ class Tracked(models.Model):
         self.updated_by = user
 
 
+CLIENT_MODEL = "clients.Client"
+# The relations through which a record belongs to a client, tried in this order.
+_CLIENT_LINKS = ("client", "coverage", "case", "claim", "visit")
+
+
+@cache
+def client_path(model: type[models.Model]) -> str | None:
+    """The lookup from ``model`` to the client its record belongs to (``client``,
+    ``claim__client``, …), or None for records of no one client (payers, batches) and for
+    clients themselves."""
+    names = {f.name: f for f in model._meta.get_fields() if f.is_relation and f.many_to_one}
+    for name in _CLIENT_LINKS:
+        field = names.get(name)
+        if field is None:
+            continue
+        if field.related_model._meta.label == CLIENT_MODEL:
+            return name
+        if any(
+            f.name == "client" and f.many_to_one and f.related_model._meta.label == CLIENT_MODEL
+            for f in field.related_model._meta.get_fields()
+        ):
+            return f"{name}__client"
+    return None
+
+
 class ScopedQuerySet(models.QuerySet):
     def for_practice(self, practice: Any) -> ScopedQuerySet:
-        """Live (not deleted) records of one practice."""
-        return self.filter(practice=practice, deleted_at__isnull=True)
+        """Live records of one practice: not deleted, and not belonging to a deleted client
+        (a soft-deleted client's visits, claims, coverages… are gone with it until restored)."""
+        live = self.filter(practice=practice, deleted_at__isnull=True)
+        path = client_path(self.model)
+        return live.filter(**{f"{path}__deleted_at__isnull": True}) if path else live
 
 
 class PracticeScoped(Tracked):

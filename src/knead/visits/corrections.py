@@ -186,7 +186,7 @@ def correct_visit(
     """Correct a signed visit's billed facts and bill it again (see the module's docstring).
     Raises CorrectionRefused, naming every problem, and changes nothing when it cannot."""
     visit = (
-        Visit.objects.select_for_update()
+        Visit.objects.select_for_update(of=("self",))
         .select_related("practice", "provider", "client", "coverage__payer", "case__payer")
         .get(pk=visit.pk)
     )
@@ -217,6 +217,9 @@ def correct_visit(
         original_lines=original,
         corrected_lines=corrected if lines_change else original,
     )
+    # Saved first: the database lets the signed visit and its lines change only as a recorded
+    # correction says (knead.audit.triggers); the rebilling text is filled in once, below.
+    record.save()
     with correction_unlocked(visit.pk):
         visit.date, visit.diagnoses = facts.date, list(facts.diagnoses)
         visit.stamp(user)
@@ -226,7 +229,7 @@ def correct_visit(
     visit = Visit.objects.select_related("practice", "client").get(pk=visit.pk)
     ledger.charge_visit(visit, user=user)
     record.rebilling = " ".join(_rebill(visit, user=user, reason=record.reason))
-    record.save()
+    VisitCorrection.objects.filter(pk=record.pk).update(rebilling=record.rebilling)
     return record
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from knead.ledger.models import Entry, Payment
 from knead.ledger.selectors import client_balance, client_paid
 from knead.ledger.services import charge_visit, record_payment, refund
-from knead.visits.models import ServiceLine, Visit, correction_unlocked
+from knead.visits.models import ServiceLine, Visit, VisitCorrection, correction_unlocked
 from knead.visits.services import sign_visit
 
 from ..billing.factories import billing_setup, ready_practice
@@ -227,8 +227,15 @@ def test_a_corrected_service_gives_its_payment_back_and_the_new_line_takes_it(se
     record_payment(setup["client"], amount=D("165.00"), method="card",
                    received_on=dt.date(2026, 3, 2), user=users["front_desk"])  # fmt: skip
     old = visit.lines.get()
-    with correction_unlocked(visit.pk):  # as visits.corrections.correct_visit does
-        old.replaced_at = timezone.now()
+    now = timezone.now()
+    # As visits.corrections.correct_visit does: the correction first, then the lines.
+    VisitCorrection.objects.create(
+        visit=visit, author=users["therapist"], created=now, reason="45 minutes, not 60",
+        original_date=visit.date, corrected_date=visit.date,
+        original_diagnoses=visit.diagnoses, corrected_diagnoses=visit.diagnoses,
+    )  # fmt: skip
+    with correction_unlocked(visit.pk):
+        old.replaced_at = now
         old.save(update_fields=["replaced_at"])
         ServiceLine.objects.create(
             visit=visit, position=2, code="97124", minutes=45, units=3, charge=D("120.00"),

@@ -52,6 +52,7 @@ def add_visit(
     referral: Referral | None = None,
     objective: str = "Hypertonic upper trapezius bilaterally; cervical rotation limited to 60 degrees.",
     billing_path: str = "",
+    provider: Provider | None = None,
 ) -> Visit:
     """A visit with (code, minutes, units, charge) lines, each pointing at diagnosis A.
     ``billing_path`` blank: the visit's own default from its coverage or case."""
@@ -59,7 +60,7 @@ def add_visit(
         practice=paper["practice"],
         billing_path=billing_path,
         client=client or paper["client"],
-        provider=paper["provider"],
+        provider=provider or paper["provider"],
         date=day,
         coverage=coverage if coverage is not None else paper["coverage"],
         case=case,

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from knead.practice.models import Provider
-from knead.visits.models import Visit
 
 from .conftest import add_visit, pdf_text
 
@@ -104,8 +103,7 @@ def test_a_solo_practice_range_with_two_therapists_is_explained_not_crashed(as_r
         practice=practice, first_name="Bo", last_name="Lind", npi="1003000126",
         licence_state="WA", licence_number="MA2", tax_id="91-7654321",
     )  # fmt: skip
-    visit = add_visit(paper, dt.date(2026, 3, 9))
-    Visit.objects.filter(pk=visit.pk).update(provider=second)
+    visit = add_visit(paper, dt.date(2026, 3, 9), provider=second)
     client = as_role("biller")
     page = client.get(reverse("paperwork:client", args=[paper["client"].pk])).content.decode()
     assert "billed under different therapists&#x27; NPIs" in page
