@@ -1,7 +1,7 @@
 """Monthly superbill batch through the web layer: POST the month, the job runs, GET the ZIP.
 
-Seeds the demo practice into a throw-away SQLite database, puts N signed visits into one month
-(October 2026), then times the whole request path (view → job → claims from the database →
+Seeds the demo practice (N visits) into a throw-away SQLite database, takes the month with the
+most signed visits (signed notes are locked, so none is moved), then times the whole request path (view → job → claims from the database →
 scrub → superbill + SOAP note packets → ZIP) and the download. Prints visits, clients
 (superbills), seconds, ms per visit and per superbill, and the ZIP size.
 Usage: ``python bench/paperwork.py [--visits 1000] [--quick]`` (--quick: 200 visits).
@@ -10,12 +10,12 @@ Usage: ``python bench/paperwork.py [--visits 1000] [--quick]`` (--quick: 200 vis
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 
 
 def main() -> int:
@@ -40,7 +40,6 @@ def run(visits_wanted: int, data_dir: str) -> int:
     from django.core.management import call_command
     from django.test import Client as HttpClient
     from django.test.utils import override_settings
-    from django.utils import timezone
 
     from knead.accounts.models import User
     from knead.demo.seed import seed_demo
@@ -57,25 +56,24 @@ def run(visits_wanted: int, data_dir: str) -> int:
     seed_demo(visits=visits_wanted, out=lambda _line: None)
     print(f"seeded {visits_wanted} demo visits in {time.perf_counter() - started:.1f} s")
     owner = User.objects.get(username="owner")
-    # Every visit into October 2026, signed the same evening (QuerySet.update skips the lock).
-    for number, visit in enumerate(Visit.objects.select_related("provider").order_by("id")):
-        day = dt.date(2026, 10, 1 + number % 28)
-        Visit.objects.filter(pk=visit.pk).update(
-            date=day,
-            signed_at=timezone.make_aware(dt.datetime.combine(day, dt.time(18))),
-            signed_by=visit.provider.user or owner,
-        )
+    # The month with the most signed visits (signed notes are locked, so none is moved).
+    months = Counter(
+        f"{day:%Y-%m}"
+        for day in Visit.objects.filter(signed_at__isnull=False).values_list("date", flat=True)
+    )
+    month = months.most_common(1)[0][0]
+    print(f"month {month}: {months[month]} signed visits")
     client = HttpClient()
     client.force_login(owner)
     started = time.perf_counter()
-    response = client.post("/paperwork/", {"month": "2026-10"})
+    response = client.post("/paperwork/", {"month": month})
     elapsed = time.perf_counter() - started
     if response.status_code != 302:
         print(f"unexpected status {response.status_code}", file=sys.stderr)
         return 1
     job = BatchJob.objects.get()
     started = time.perf_counter()
-    download = client.get("/paperwork/superbills/2026-10/download/")
+    download = client.get(f"/paperwork/superbills/{month}/download/")
     fetched = time.perf_counter() - started
     print(
         f"batch: {job.visits} visits, {job.total} superbills ({job.issued} issued, "
