@@ -10,10 +10,13 @@ DEBUG=1 for a local, plain-HTTP demo. Variables:
 - ``KNEAD_DATA_DIR``: where the SQLite database, secret key and uploads live; default ``./var``.
 - ``KNEAD_IDLE_MINUTES``: idle logout, default 15.
 - ``KNEAD_HTTPS``: cookies marked Secure and HSTS sent; default on unless DEBUG.
+- ``KNEAD_LOGIN_MAX_FAILURES``, ``KNEAD_LOGIN_ADDRESS_MAX_FAILURES``, ``KNEAD_LOGIN_LOCKOUT_MINUTES``:
+  sign-in throttling per username (5), per address (50), and for how long (30 minutes).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -74,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "knead.jobs",
     "knead.ledger",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +93,15 @@ MIDDLEWARE = [
     "knead.accounts.middleware.IdleLogoutMiddleware",
     "knead.accounts.middleware.LoginRequiredMiddleware",
     "knead.accounts.middleware.PracticeMiddleware",
+    "knead.audit.middleware.RefusalAuditMiddleware",
+    # Last, so that it sees a sign-in that has just locked its username (knead.accounts.throttle).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Axes refuses a locked username before any password is checked; the model backend signs in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "knead.urls"
@@ -165,9 +178,19 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if _flag("KNEAD_BEHIND_PROXY", False) else None
 )
 
-# Login throttling: this many failures per username or address within the window lock it out.
-LOGIN_MAX_FAILURES = int(os.environ.get("KNEAD_LOGIN_MAX_FAILURES", "5"))
-LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KNEAD_LOGIN_LOCKOUT_MINUTES", "15"))
+# Sign-in throttling (knead.accounts.throttle), in the database through django-axes so that every
+# app server sees it and it survives restarts: this many wrong passwords for one username within
+# the cool-off time lock that username only; an address is locked at its own, much higher limit.
+AXES_HANDLER = "knead.accounts.throttle.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("KNEAD_LOGIN_MAX_FAILURES", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("KNEAD_LOGIN_ADDRESS_MAX_FAILURES", "50"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("KNEAD_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "knead.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "knead.audit.services.client_ip"
+# The audit trail already records every sign-in; axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Long jobs (835 posting, month-end superbills …) run in `knead worker` processes, queued in the
 # database (django-tasks with its ORM backend). A running job renews its lease every third of

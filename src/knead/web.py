@@ -39,12 +39,7 @@ class ScopedMixin:
                 "You are not a member of any practice yet. Ask the practice owner to add you."
             )
         if not allowed(request, self.permission):
-            record(
-                request,
-                Action.DENIED,
-                object_type=self.model._meta.label_lower,
-                detail=self.permission,
-            )
+            # knead.audit.middleware records the refusal, as for every other 403.
             raise PermissionDenied(f"Your role cannot do this ({self.permission}).")
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 

@@ -2,45 +2,59 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knead.accounts import throttle
 from knead.audit.models import Action
-from knead.audit.services import client_ip, record
+from knead.audit.services import record
 from knead.practice.models import Membership
 
+LOGIN_TEMPLATE = "accounts/login.html"
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    def clean(self) -> dict:
-        username = self.data.get("username", "")
-        ip = client_ip(self.request)
-        if throttle.is_locked(username, ip):
-            raise forms.ValidationError(
-                f"Too many failed sign-ins. Wait {settings.LOGIN_LOCKOUT_MINUTES} minutes and try again.",
-                code="throttled",
-            )
+
+class AuditedAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form; a wrong password goes into the audit trail (never the password)."""
+
+    def clean(self) -> dict[str, Any]:
         try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
-            throttle.note_failure(username, ip)
             record(self.request, Action.LOGIN_FAILED, detail="bad credentials")
             raise
-        throttle.clear(username, ip)
-        return cleaned
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """The sign-in page saying, in plain words, why this sign-in is refused (429).
+
+    Axes answers with it (``AXES_LOCKOUT_CALLABLE``) when a wrong password has just locked a
+    username; ``LoginView`` when a locked username tries again."""
+    message = throttle.refusal(request) or ""
+    context = {"form": AuthenticationForm(request), "locked": message, "next": ""}
+    return render(request, LOGIN_TEMPLATE, context, status=429)
 
 
 class LoginView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    authentication_form = ThrottledAuthenticationForm
+    template_name = LOGIN_TEMPLATE
+    authentication_form = AuditedAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # A locked username is refused before its password is even checked.
+        if throttle.refusal(request):
+            record(request, Action.LOGIN_LOCKED, detail="too many wrong passwords")
+            return locked_out(request)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
