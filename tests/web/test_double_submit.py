@@ -37,9 +37,14 @@ def token_in(page: str) -> str:
 
 
 @pytest.fixture
-def money(practice, users):
+def account(practice, users):
     ready_practice(practice)
-    setup = billing_setup(practice, users["therapist"])
+    return billing_setup(practice, users["therapist"])
+
+
+@pytest.fixture
+def money(account, practice, users):
+    setup = account
     visit = Visit.objects.create(
         practice=practice,
         client=setup["client"],
@@ -101,9 +106,9 @@ def test_a_second_post_while_the_first_is_still_saving_gets_a_plain_message(
     assert not Client.objects.filter(last_name="Marchetti").exists()
 
 
-def test_two_identical_payment_posts_record_one_payment(as_role, money):
+def test_two_identical_payment_posts_record_one_payment(as_role, account):
     desk = as_role("front_desk")
-    client = money["client"]
+    client = account["client"]
     page = desk.get(reverse("ledger:client", args=[client.pk])).content.decode()
     payment_form = page[page.index(reverse("ledger:payment_new", args=[client.pk])) :]
     form = {**PAYMENT, "form_token": token_in(payment_form)}
