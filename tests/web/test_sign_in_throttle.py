@@ -122,3 +122,37 @@ def test_wrong_passwords_and_refused_sign_ins_are_audited(client, users):
         *[(Action.LOGIN_FAILED, "bad credentials", "127.0.0.1")] * 5,
         (Action.LOGIN_LOCKED, "too many wrong passwords", "127.0.0.1"),
     ]
+
+
+def test_refused_sign_ins_show_in_the_audit_trail_of_the_users_practice(client, users, practice):
+    wrong(client, "owner_a", 5)
+    sign_in(client, "owner_a", PASSWORD)
+    events = AuditEvent.objects.filter(practice=practice, object_id=str(users["owner"].pk))
+    assert sorted(events.values_list("action", flat=True)) == sorted(
+        [Action.LOGIN_FAILED] * 5 + [Action.LOGIN_LOCKED]
+    )
+
+
+def test_the_owner_sees_a_locked_member_and_unlocks_them(as_role, users, practice):
+    wrong(HttpClient(), "biller_a", 5)
+    owner = as_role("owner")
+    page = owner.get(reverse("accounts:locked")).content.decode()
+    assert "biller_a" in page and "owner_a" not in page
+    response = owner.post(reverse("accounts:locked"), {"username": "biller_a"})
+    assert response.status_code == 302
+    assert "biller_a" not in owner.get(reverse("accounts:locked")).content.decode()
+    assert sign_in(HttpClient(), "biller_a", PASSWORD).status_code == 302
+    unlocked = AuditEvent.objects.get(action=Action.UNLOCK)
+    assert (unlocked.user, unlocked.object_id) == (users["owner"], str(users["biller"].pk))
+
+
+def test_an_owner_cannot_unlock_someone_outside_the_practice(as_role, users, other_records):
+    wrong(HttpClient(), "owner_b", 5)
+    owner = as_role("owner")
+    assert owner.post(reverse("accounts:locked"), {"username": "owner_b"}).status_code == 404
+    assert sign_in(HttpClient(), "owner_b", PASSWORD).status_code == 429
+
+
+@pytest.mark.parametrize("role", ["therapist", "front_desk", "biller"])
+def test_only_owners_open_the_locked_sign_ins(as_role, users, role):
+    assert as_role(role).get(reverse("accounts:locked")).status_code == 403

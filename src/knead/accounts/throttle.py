@@ -18,11 +18,12 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
+from django.utils import timezone
 
 from knead.accounts.models import User
 from knead.audit.models import Action
 from knead.audit.services import record
-from knead.practice.models import Membership
+from knead.practice.models import Membership, Practice
 
 
 def _failures(attempts: Any) -> int:
@@ -68,6 +69,21 @@ def refusal(request: HttpRequest) -> str | None:
             "or ask the practice owner to unlock it."
         )
     return f"Too many wrong passwords from this network. Try again in {minutes} minutes."
+
+
+def locked(practice: Practice) -> list[User]:
+    """The practice's members whose username is locked now, by name."""
+    members = User.objects.filter(memberships__practice=practice, memberships__is_active=True)
+    recent = AccessAttempt.objects.filter(
+        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+        username__in=members.values("username"),
+    )
+    names = [
+        row["username"]
+        for row in recent.order_by().values("username").annotate(n=Sum("failures_since_start"))
+        if row["n"] >= settings.AXES_FAILURE_LIMIT
+    ]
+    return list(members.filter(username__in=names).order_by("username"))
 
 
 def unlock(username: str, request: HttpRequest | None = None) -> int:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("ping/", views.ping, name="ping"),
     path("switch/", views.switch_practice, name="switch"),
+    path("locked/", views.locked_members, name="locked"),
 ]

@@ -9,16 +9,29 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knead.accounts import throttle
+from knead.accounts.models import User
+from knead.accounts.roles import requires
 from knead.audit.models import Action
 from knead.audit.services import record
 from knead.practice.models import Membership
 
 LOGIN_TEMPLATE = "accounts/login.html"
+
+
+def _record_refused(request: HttpRequest, action: Action, detail: str) -> None:
+    """Audit a refused sign-in in every practice of the user it named, so their owners see it
+    (once, with no practice, when the name is no user's)."""
+    user = User.objects.filter(username=request.POST.get("username", "")).first()
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related("practice")
+    for membership in memberships:
+        record(request, action, user, practice=membership.practice, detail=detail)
+    if not memberships:
+        record(request, action, detail=detail)
 
 
 class AuditedAuthenticationForm(AuthenticationForm):
@@ -28,7 +41,7 @@ class AuditedAuthenticationForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            record(self.request, Action.LOGIN_FAILED, detail="bad credentials")
+            _record_refused(self.request, Action.LOGIN_FAILED, "bad credentials")
             raise
 
 
@@ -52,7 +65,7 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # A locked username is refused before its password is even checked.
         if throttle.refusal(request):
-            record(request, Action.LOGIN_LOCKED, detail="too many wrong passwords")
+            _record_refused(request, Action.LOGIN_LOCKED, "too many wrong passwords")
             return locked_out(request)
         return super().post(request, *args, **kwargs)
 
@@ -74,6 +87,20 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You are signed out.")
     return redirect("accounts:login")
+
+
+@requires("accounts.unlock")
+def locked_members(request: HttpRequest) -> HttpResponse:
+    """The practice's members locked out by wrong passwords; the owner unlocks them here."""
+    members = throttle.locked(request.practice)
+    if request.method == "POST":
+        member = next((m for m in members if m.username == request.POST.get("username")), None)
+        if member is None:
+            raise Http404("No such locked member.")
+        throttle.unlock(member.username, request)
+        messages.success(request, f"{member} can sign in again.")
+        return redirect("accounts:locked")
+    return render(request, "accounts/locked.html", {"members": members})
 
 
 def ping(request: HttpRequest) -> HttpResponse:
