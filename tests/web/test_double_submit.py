@@ -11,12 +11,13 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from knead.accounts.models import FormSubmission
+from knead.claims.models import Claim
 from knead.clients.models import Client
 from knead.ledger.models import Payment
 from knead.visits.models import ServiceLine, Visit
 from knead.visits.services import sign_visit
 
-from .billing.factories import billing_setup, ready_practice
+from .billing.factories import billing_setup, ready_practice, signed_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,16 @@ def test_two_posts_with_different_tokens_are_two_clients(as_role, records):
     desk.post(reverse("clients:new"), {**NEW_CLIENT, "form_token": "first-form"})
     desk.post(reverse("clients:new"), {**NEW_CLIENT, "form_token": "second-form"})
     assert Client.objects.filter(last_name="Marchetti").count() == 2
+
+
+def test_two_identical_posts_of_new_claims_from_a_visit_create_one_claim(as_role, account, users):
+    visit = signed_visit(
+        account, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["therapist"]
+    )
+    biller = as_role("biller")
+    token = token_in(biller.get(reverse("claims:new")).content.decode())
+    form = {"visit": [str(visit.pk)], "form_token": token}
+    first = biller.post(reverse("claims:new"), form)
+    second = biller.post(reverse("claims:new"), form)
+    assert Claim.objects.filter(client=account["client"]).count() == 1
+    assert first["Location"] == second["Location"] == reverse("claims:list")

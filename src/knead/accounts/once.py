@@ -18,12 +18,14 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from knead.accounts.models import FormSubmission, User
+from knead.accounts.models import FormSubmission
 
 FIELD = "form_token"
 # Long enough for any double click or resent page; short enough that the table stays small.
@@ -36,7 +38,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def claim(token: str, user: User) -> FormSubmission | None:
+def claim(token: str, user: AbstractBaseUser | AnonymousUser) -> FormSubmission | None:
     """Take the token for this sending; None when an earlier sending already took it."""
     FormSubmission.objects.filter(at__lt=timezone.now() - KEEP).delete()
     try:

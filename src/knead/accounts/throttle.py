@@ -38,7 +38,9 @@ class LoginThrottle(AxesDatabaseHandler):
         recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
         username = get_client_username(request, credentials)
         by_username = _failures(recent.filter(username=username)) if username else 0
-        return by_username, _failures(recent.filter(ip_address=request.axes_ip_address))
+        # AxesProxyHandler.update_request sets the address before any handler method runs.
+        address = getattr(request, "axes_ip_address", None)
+        return by_username, _failures(recent.filter(ip_address=address))
 
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
         by_username, by_address = self.counts(request, credentials)

@@ -41,7 +41,8 @@ class AuditedAuthenticationForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            _record_refused(self.request, Action.LOGIN_FAILED, "bad credentials")
+            if self.request is not None:
+                _record_refused(self.request, Action.LOGIN_FAILED, "bad credentials")
             raise
 
 
