@@ -16,10 +16,13 @@ DEBUG=1 for a local, plain-HTTP demo. Variables:
 - ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
   ``DEFAULT_FROM_EMAIL``: outgoing mail over SMTP; with DEBUG and no ``EMAIL_HOST``, mail is
   printed to the console instead.
+- ``KNEAD_LOGIN_MAX_FAILURES``, ``KNEAD_LOGIN_ADDRESS_MAX_FAILURES``, ``KNEAD_LOGIN_LOCKOUT_MINUTES``:
+  sign-in throttling per username (5), per address (50), and for how long (30 minutes).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -95,6 +98,7 @@ INSTALLED_APPS = [
     "knead.jobs",
     "knead.ledger",
     "knead.ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +117,15 @@ MIDDLEWARE = [
     "knead.accounts.middleware.LoginRequiredMiddleware",
     "knead.accounts.middleware.PracticeMiddleware",
     "knead.accounts.middleware.TwoFactorRequiredMiddleware",
+    "knead.audit.middleware.RefusalAuditMiddleware",
+    # Last, so that it sees a sign-in that has just locked its username (knead.accounts.throttle).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Axes refuses a locked username before any password is checked; the model backend signs in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "knead.urls"
@@ -191,9 +204,19 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if _flag("KNEAD_BEHIND_PROXY", False) else None
 )
 
-# Login throttling: this many failures per username or address within the window lock it out.
-LOGIN_MAX_FAILURES = int(os.environ.get("KNEAD_LOGIN_MAX_FAILURES", "5"))
-LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KNEAD_LOGIN_LOCKOUT_MINUTES", "15"))
+# Sign-in throttling (knead.accounts.throttle), in the database through django-axes so that every
+# app server sees it and it survives restarts: this many wrong passwords for one username within
+# the cool-off time lock that username only; an address is locked at its own, much higher limit.
+AXES_HANDLER = "knead.accounts.throttle.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("KNEAD_LOGIN_MAX_FAILURES", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("KNEAD_LOGIN_ADDRESS_MAX_FAILURES", "50"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("KNEAD_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "knead.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "knead.audit.services.client_ip"
+# The audit trail already records every sign-in; axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Two-factor sign-in (django-otp): the code step after the password waits this long, and allows
 # this many wrong codes, before the password must be entered again.

@@ -15,9 +15,11 @@ from django.db.models import Q
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
 
+from knead.accounts.once import once_per_form
 from knead.accounts.roles import allowed
 from knead.audit.models import Action
 from knead.audit.services import changed_fields_detail, record
@@ -39,12 +41,7 @@ class ScopedMixin:
                 "You are not a member of any practice yet. Ask the practice owner to add you."
             )
         if not allowed(request, self.permission):
-            record(
-                request,
-                Action.DENIED,
-                object_type=self.model._meta.label_lower,
-                detail=self.permission,
-            )
+            # knead.audit.middleware records the refusal, as for every other 403.
             raise PermissionDenied(f"Your role cannot do this ({self.permission}).")
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
@@ -152,7 +149,11 @@ class RecordFormMixin(ScopedMixin):
 
 
 class RecordCreateView(RecordFormMixin, generic.CreateView):
-    pass
+    """A create form that saves once however often it is sent (``knead.accounts.once``)."""
+
+    @method_decorator(once_per_form)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return super().dispatch(request, *args, **kwargs)
 
 
 class RecordUpdateView(RecordFormMixin, generic.UpdateView):

@@ -38,3 +38,16 @@ class KnownDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.browser}"
+
+
+class FormSubmission(models.Model):
+    """One sending of a form carrying a one-time token (``knead.accounts.once``): a second
+    sending of the same token finds this row and is answered with what the first one saved."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    result_url = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.result_url or 'in progress'}"

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "payers.edit": frozenset({OWNER, BILLER}),
     "fees.edit": frozenset({OWNER, BILLER}),
     "audit.view": frozenset({OWNER}),
+    "accounts.unlock": frozenset({OWNER}),
     "billing.view": frozenset({OWNER, FRONT_DESK, BILLER}),
     "billing.edit": frozenset({OWNER, BILLER}),
     "paperwork.print": EVERYONE,

@@ -43,4 +43,5 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("locked/", views.locked_members, name="locked"),
 ]

@@ -2,44 +2,73 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knead.accounts import signin, throttle, two_factor
+from knead.accounts.models import User
+from knead.accounts.roles import requires
 from knead.audit.models import Action
-from knead.audit.services import client_ip, record
+from knead.audit.services import record
+from knead.practice.models import Membership
+
+LOGIN_TEMPLATE = "accounts/login.html"
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    def clean(self) -> dict:
-        username = self.data.get("username", "")
-        ip = client_ip(self.request)
-        if throttle.is_locked(username, ip):
-            raise forms.ValidationError(
-                f"Too many failed sign-ins. Wait {settings.LOGIN_LOCKOUT_MINUTES} minutes and try again.",
-                code="throttled",
-            )
+def _record_refused(request: HttpRequest, action: Action, detail: str) -> None:
+    """Audit a refused sign-in in every practice of the user it named, so their owners see it
+    (once, with no practice, when the name is no user's)."""
+    user = User.objects.filter(username=request.POST.get("username", "")).first()
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related("practice")
+    for membership in memberships:
+        record(request, action, user, practice=membership.practice, detail=detail)
+    if not memberships:
+        record(request, action, detail=detail)
+
+
+class AuditedAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form; a wrong password goes into the audit trail (never the password)."""
+
+    def clean(self) -> dict[str, Any]:
         try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
-            throttle.note_failure(username, ip)
-            record(self.request, Action.LOGIN_FAILED, detail="bad credentials")
+            if self.request is not None:
+                _record_refused(self.request, Action.LOGIN_FAILED, "bad credentials")
             raise
-        throttle.clear(username, ip)
-        return cleaned
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """The sign-in page saying, in plain words, why this sign-in is refused (429).
+
+    Axes answers with it (``AXES_LOCKOUT_CALLABLE``) when a wrong password has just locked a
+    username; ``LoginView`` when a locked username tries again."""
+    message = throttle.refusal(request) or ""
+    context = {"form": AuthenticationForm(request), "locked": message, "next": ""}
+    return render(request, LOGIN_TEMPLATE, context, status=429)
 
 
 class LoginView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    authentication_form = ThrottledAuthenticationForm
+    template_name = LOGIN_TEMPLATE
+    authentication_form = AuditedAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # A locked username is refused before its password is even checked.
+        if throttle.refusal(request):
+            _record_refused(request, Action.LOGIN_LOCKED, "too many wrong passwords")
+            return locked_out(request)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
@@ -59,6 +88,20 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You are signed out.")
     return redirect("accounts:login")
+
+
+@requires("accounts.unlock")
+def locked_members(request: HttpRequest) -> HttpResponse:
+    """The practice's members locked out by wrong passwords; the owner unlocks them here."""
+    members = throttle.locked(request.practice)
+    if request.method == "POST":
+        member = next((m for m in members if m.username == request.POST.get("username")), None)
+        if member is None:
+            raise Http404("No such locked member.")
+        throttle.unlock(member.username, request)
+        messages.success(request, f"{member} can sign in again.")
+        return redirect("accounts:locked")
+    return render(request, "accounts/locked.html", {"members": members})
 
 
 def ping(request: HttpRequest) -> HttpResponse:

@@ -38,7 +38,10 @@ class Action(models.TextChoices):
     LOGIN = "login", "Signed in"
     LOGOUT = "logout", "Signed out"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGIN_LOCKED = "login_locked", "Sign-in refused (locked)"
+    UNLOCK = "unlock", "Sign-in unlocked"
     DENIED = "denied", "Access denied"
+    NOT_FOUND = "not_found", "Not found"
 
 
 class AuditEvent(models.Model):

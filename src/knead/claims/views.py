@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from knead.accounts.once import once_per_form
 from knead.accounts.roles import requires
 from knead.audit.models import Action
 from knead.audit.services import record
@@ -86,6 +87,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires("billing.edit")
+@once_per_form
 def claim_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("visit") if v.isdigit()]

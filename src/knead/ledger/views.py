@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from knead.accounts.once import once_per_form
 from knead.accounts.roles import allowed, requires
 from knead.audit.models import Action
 from knead.audit.services import record
@@ -106,6 +107,7 @@ def client_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payments.take")
+@once_per_form
 def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
     form = PaymentForm(request.POST, open_visits=accounts.open_visits(client))
@@ -119,6 +121,7 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payments.take")
+@once_per_form
 def refund_new(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
     form = RefundForm(request.POST)
@@ -158,6 +161,7 @@ def credit_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires("payments.take")
+@once_per_form
 def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     """A visit at checkout: its charge from the ledger, the estimated client share with its
     working, and the payment."""

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from knead.accounts.once import once_per_form
 from knead.accounts.roles import allowed, requires
 from knead.audit.models import Action
 from knead.audit.services import record
@@ -184,6 +185,7 @@ def _visit_form(request: HttpRequest, visit: Visit | None) -> HttpResponse:
 
 
 @requires("visits.document")
+@once_per_form
 def visit_new(request: HttpRequest) -> HttpResponse:
     return _visit_form(request, None)
 
