@@ -67,7 +67,7 @@ def checkout(visit: Visit) -> Checkout:
     payers_owe = sum((v for k, v in open_amounts.items() if k is not None), ZERO)
     charged = selectors.is_charged(visit)
     expected = sum((line.charge for line in visit.active_lines), ZERO)
-    charge = client_owes + payers_owe if charged else expected
+    charge = selectors.visit_charge(visit) if charged else expected
     found, why, steps, explanation = _estimate(visit)
     if client_owes > 0:
         suggested = client_owes

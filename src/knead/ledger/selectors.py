@@ -69,6 +69,19 @@ def is_charged(visit: Any) -> bool:
     return Entry.objects.filter(visit=visit, kind=EntryKind.CHARGE).exists()
 
 
+def visit_charge(visit: Any) -> Decimal:
+    """What the ledger charged for a visit: its charges, less those reversed (a corrected
+    service's), whoever owes them and whatever has been paid since."""
+    entries = Entry.objects.filter(visit=visit)
+    total = (entries.filter(kind=EntryKind.CHARGE).aggregate(t=Sum("amount"))["t"] or ZERO) + (
+        entries.filter(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.CHARGE).aggregate(
+            t=Sum("amount")
+        )["t"]
+        or ZERO
+    )
+    return total.quantize(core.CENT)
+
+
 def claim_balances(claim_ids: Iterable[int]) -> dict[int, Decimal]:
     """What each claim's payer still owes on it: the sum of the claim's entries on its payer."""
     pks = list(claim_ids)

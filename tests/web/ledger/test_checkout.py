@@ -95,6 +95,9 @@ def test_a_payment_before_signing_is_credit_and_pays_the_visit_when_it_is_signed
     sign_visit(visit, user=users["therapist"])
     assert client_paid([visit]) == D("165.00")
     assert client_balance(setup["client"]) == D("0.00")
+    # Paid in full, the checkout still shows what was charged, and nothing owed on it.
+    facts = checkout(visit)
+    assert (facts.charged, facts.charge, facts.client_owes) == (True, D("165.00"), D("0.00"))
 
 
 def test_an_injury_case_visit_is_the_carriers_and_gets_no_client_estimate(setup, users):
