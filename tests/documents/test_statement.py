@@ -66,7 +66,7 @@ def test_the_statement_adds_what_changed_to_the_balance_brought_forward():
     text = text_of(render_statement(doc))
     for fact in (
         "Statement no. S0000007 | Activity from 10/01/2026 to 10/31/2026",
-        "Balance brought forward from the last statement $40.00",
+        "Balance brought forward from 09/30/2026 $40.00",
         "New charges and your share after insurance $24.00",
         "Payments and credits $30.00",
         "Balance $34.00",

@@ -84,7 +84,7 @@ def test_a_statement_lists_what_changed_since_the_last_with_the_balance_brought_
     for fact in (
         "Statement no. S",
         f"ACCOUNT NUMBER {client.pk:06d}",
-        "Balance brought forward from the last statement $65.00",
+        "Balance brought forward from 02/28/2026 $65.00",  # the February statement's date
         "Payments and credits $50.00",
         "Balance $180.00",
         "past due (over 30 days)",

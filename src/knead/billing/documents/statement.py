@@ -146,7 +146,10 @@ def statement_story(doc: StatementDocument) -> list[Flowable]:
             ["", "Amount"],
             [
                 [
-                    "Balance brought forward from the last statement",
+                    # The balance the day before this statement's activity, which a first
+                    # statement has too (no "last statement" to name).
+                    f"Balance brought forward from "
+                    f"{us_date(doc.period_start - dt.timedelta(days=1))}",
                     _amount_words(doc.brought_forward),
                 ],
                 ["New charges and your share after insurance", money(doc.new_charges)],
