@@ -41,12 +41,11 @@ from knead.claims.models import (
     Claim,
     ClaimEvent,
     ClaimLine,
-    ClaimStatus,
     ControlNumber,
     claim_id_for,
 )
 from knead.claims.states import (
-    Action,
+    ClaimAction,
     ClaimState,
     Offer,
     TransitionRefused,
@@ -164,7 +163,7 @@ def _claimed_visit_ids(practice: Any) -> set[int]:
             claim__primary_claim__isnull=True,
             claim__replaces__isnull=True,
         )
-        .exclude(claim__status=ClaimStatus.CLOSED)
+        .exclude(claim__status=ClaimState.CLOSED)
         .values_list("visit_id", flat=True)
     )
 
@@ -415,7 +414,7 @@ def scrub_claim(
     """Scrub a draft (or ready) claim and store every finding: clean → READY, errors → DRAFT
     with an event naming them. ``as_of`` is the day the scrub counts as: today unless given
     (the web app never gives it; tests and the demo pass the day of their story)."""
-    if not allows(claim.state, Action.SCRUB):
+    if not allows(claim.state, ClaimAction.SCRUB):
         raise BillingRefused("Only draft or ready claims are scrubbed.")
     as_of = as_of or timezone.localdate()
     findings, _core = _scrub_and_store(claim, as_of)
@@ -546,7 +545,7 @@ def build_batch(
         raise BillingRefused("No ready claims to batch.")
     if any(c.practice_id != practice.pk for c in chosen):
         raise BillingRefused("A claim belongs to another practice.")
-    not_ready = [c.claim_id for c in chosen if not allows(c.state, Action.BATCH)]
+    not_ready = [c.claim_id for c in chosen if not allows(c.state, ClaimAction.BATCH)]
     if not_ready:
         raise BillingRefused(f"Only READY claims can be batched: {', '.join(not_ready)}.")
     if len({c.payer_id for c in chosen}) > 1:
@@ -603,7 +602,7 @@ def sent_back_by_batching(practice: Any) -> list[Claim]:
     latest = ClaimEvent.objects.filter(claim=OuterRef("pk")).order_by("-at", "-id")
     return list(
         Claim.objects.for_practice(practice)
-        .filter(status=ClaimStatus.DRAFT)
+        .filter(status=ClaimState.DRAFT)
         .annotate(
             moved_by=Subquery(latest.values("source")[:1]),
             moved_at=Subquery(latest.values("at")[:1]),
@@ -778,7 +777,7 @@ def corrected_claim(
     new.pk = None
     new.id = None
     new.claim_id = ""
-    new.status = ClaimStatus.DRAFT
+    new.status = ClaimState.DRAFT
     new.frequency = frequency
     new.original_claim_number = claim.payer_claim_number
     new.replaces = claim
@@ -858,7 +857,7 @@ def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Clai
     )
     if secondary is None:
         raise BillingRefused("The client has no secondary coverage on file.")
-    if primary.secondary_claims.exclude(status=ClaimStatus.CLOSED).exists():
+    if primary.secondary_claims.exclude(status=ClaimState.CLOSED).exists():
         raise BillingRefused("A secondary claim already exists for this claim.")
     new = Claim(
         practice=primary.practice,

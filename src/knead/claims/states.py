@@ -25,6 +25,19 @@ class ClaimState(StrEnum):
     CLOSED = "closed"
 
 
+LABELS: dict[ClaimState, str] = {
+    ClaimState.DRAFT: "Draft",
+    ClaimState.READY: "Ready",
+    ClaimState.SUBMITTED: "Submitted",
+    ClaimState.ACCEPTED: "Accepted",
+    ClaimState.REJECTED: "Rejected",
+    ClaimState.PAID: "Paid",
+    ClaimState.PARTIAL: "Partly paid",
+    ClaimState.DENIED: "Denied",
+    ClaimState.APPEALED: "Appealed",
+    ClaimState.CLOSED: "Closed",
+}
+
 S = ClaimState
 _ADJUDICATED = frozenset({S.PAID, S.PARTIAL, S.DENIED})
 
@@ -91,7 +104,7 @@ def check_move(current: ClaimState, target: ClaimState) -> None:
 HAND_MOVES: tuple[ClaimState, ...] = (S.READY, S.DRAFT, S.CLOSED)
 
 
-class Action(StrEnum):
+class ClaimAction(StrEnum):
     """What can be done to a claim besides moving it by hand."""
 
     SCRUB = "scrub"
@@ -102,20 +115,20 @@ class Action(StrEnum):
     APPEAL = "appeal"
 
 
-ACTION_STATES: dict[Action, frozenset[ClaimState]] = {
-    Action.SCRUB: frozenset({S.DRAFT, S.READY}),
-    Action.BATCH: frozenset({S.READY}),
-    Action.CORRECT: _ADJUDICATED,
-    Action.VOID: _ADJUDICATED,
-    Action.SECONDARY: _ADJUDICATED,
-    Action.APPEAL: frozenset({S.PARTIAL, S.DENIED, S.APPEALED}),
+ACTION_STATES: dict[ClaimAction, frozenset[ClaimState]] = {
+    ClaimAction.SCRUB: frozenset({S.DRAFT, S.READY}),
+    ClaimAction.BATCH: frozenset({S.READY}),
+    ClaimAction.CORRECT: _ADJUDICATED,
+    ClaimAction.VOID: _ADJUDICATED,
+    ClaimAction.SECONDARY: _ADJUDICATED,
+    ClaimAction.APPEAL: frozenset({S.PARTIAL, S.DENIED, S.APPEALED}),
 }
 
 
-def allows(current: ClaimState, action: Action, *, secondary: bool = False) -> bool:
+def allows(current: ClaimState, action: ClaimAction, *, secondary: bool = False) -> bool:
     """Whether ``action`` may be done to a claim in ``current``; a secondary claim has no
     secondary claim of its own."""
-    if action is Action.SECONDARY and secondary:
+    if action is ClaimAction.SECONDARY and secondary:
         return False
     return current in ACTION_STATES[action]
 
@@ -129,7 +142,7 @@ def hand_moves(current: ClaimState) -> list[ClaimState]:
 class Offer:
     """One button on a claim's page: an action, or a move by hand to ``target``."""
 
-    action: Action | None
+    action: ClaimAction | None
     label: str
     target: ClaimState | None = None
     confirm: str = ""
@@ -141,11 +154,11 @@ _MOVE_LABELS = {
     S.CLOSED: "Close",
 }
 _ACTION_LABELS = {
-    Action.SCRUB: ("Scrub again", ""),
-    Action.CORRECT: ("Corrected claim (7)", ""),
-    Action.VOID: ("Void (8)", "Void this claim with the payer?"),
-    Action.SECONDARY: ("Secondary claim", ""),
-    Action.APPEAL: ("Start an appeal", ""),
+    ClaimAction.SCRUB: ("Scrub again", ""),
+    ClaimAction.CORRECT: ("Corrected claim (7)", ""),
+    ClaimAction.VOID: ("Void (8)", "Void this claim with the payer?"),
+    ClaimAction.SECONDARY: ("Secondary claim", ""),
+    ClaimAction.APPEAL: ("Start an appeal", ""),
 }
 
 
@@ -160,7 +173,7 @@ def offers(current: ClaimState, *, secondary: bool = False) -> tuple[Offer, ...]
         Offer(action, *_ACTION_LABELS[action])
         for action in _ACTION_LABELS
         if allows(current, action, secondary=secondary)
-        and not (action is Action.SCRUB and S.READY in moves)
+        and not (action is ClaimAction.SCRUB and S.READY in moves)
     ]
     return (
         *actions,

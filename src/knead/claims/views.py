@@ -17,7 +17,7 @@ from knead.accounts.roles import requires
 from knead.audit.models import Action
 from knead.audit.services import record
 from knead.claims import eligibility
-from knead.claims.models import AcknowledgementFile, Batch, Claim, ClaimStatus, EligibilityCheck
+from knead.claims.models import AcknowledgementFile, Batch, Claim, EligibilityCheck
 from knead.claims.services import (
     BillingRefused,
     allowed_actions,
@@ -33,7 +33,7 @@ from knead.claims.services import (
     scrub_claim,
     sent_back_by_batching,
 )
-from knead.claims.states import ClaimState, TransitionRefused, hand_moves
+from knead.claims.states import LABELS, ClaimState, TransitionRefused, hand_moves
 from knead.claims.transport import transport_for
 from knead.clients.models import Coverage
 from knead.visits.models import Visit
@@ -53,7 +53,7 @@ def _download(request: HttpRequest, obj: object, content: str, name: str) -> Htt
 def claim_list(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.for_practice(request.practice).select_related("client", "payer")
     status = request.GET.get("status", "")
-    if status in ClaimStatus.values:
+    if status in LABELS:
         claims = claims.filter(status=status)
     query = request.GET.get("q", "").strip()
     if query:
@@ -68,9 +68,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(claims.order_by("-service_from", "-id"), PAGE)
     if not query:
         # The per-status counts are already there: no second COUNT over every claim.
-        paginator.count = (
-            counts.get(status, 0) if status in ClaimStatus.values else sum(counts.values())
-        )
+        paginator.count = counts.get(status, 0) if status in LABELS else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     record(request, Action.SEARCH if query else Action.LIST, object_type="claims.claim")
     return render(
@@ -80,7 +78,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "status": status,
             "query": query,
-            "statuses": [(v, label, counts.get(v, 0)) for v, label in ClaimStatus.choices],
+            "statuses": [(v, label, counts.get(v, 0)) for v, label in LABELS.items()],
         },
     )
 
@@ -191,7 +189,7 @@ def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_list(request: HttpRequest) -> HttpResponse:
     ready = (
         Claim.objects.for_practice(request.practice)
-        .filter(status=ClaimStatus.READY)
+        .filter(status=ClaimState.READY)
         .values("payer_id", "payer__name")
         .order_by("payer__name")
     )
@@ -221,7 +219,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @requires("billing.edit")
 def batch_new(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.for_practice(request.practice).filter(
-        status=ClaimStatus.READY, payer_id=request.POST.get("payer") or 0
+        status=ClaimState.READY, payer_id=request.POST.get("payer") or 0
     )
     try:
         result = build_batch(claims.order_by("id"), user=request.user, practice=request.practice)

@@ -12,6 +12,8 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.urls import reverse
 
+from knead.billing import claim as core
+from knead.choices import choices_from
 from knead.practice.models import Payer
 from knead.practice.scoping import PHONE, STATE, Address, PracticeScoped
 from knead.validators import split_codes, validate_icd10, validate_npi, validate_procedure_list
@@ -20,10 +22,10 @@ _percent = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 _money = [MinValueValidator(Decimal("0"))]
 
 
-class Sex(models.TextChoices):
-    FEMALE = "F", "Female"
-    MALE = "M", "Male"
-    UNKNOWN = "U", "Unknown / not stated"
+Sex = choices_from(
+    core.Sex,
+    {core.Sex.MALE: "Male", core.Sex.FEMALE: "Female", core.Sex.UNKNOWN: "Unknown / not stated"},
+)
 
 
 class Client(PracticeScoped, Address):
@@ -72,11 +74,15 @@ class Priority(models.IntegerChoices):
     TERTIARY = 3, "Tertiary"
 
 
-class Relationship(models.TextChoices):
-    SELF = "18", "Self"
-    SPOUSE = "01", "Spouse"
-    CHILD = "19", "Child"
-    OTHER = "G8", "Other"
+Relationship = choices_from(
+    core.Relationship,
+    {
+        core.Relationship.SELF: "Self",
+        core.Relationship.SPOUSE: "Spouse",
+        core.Relationship.CHILD: "Child",
+        core.Relationship.OTHER: "Other",
+    },
+)
 
 
 class Tristate(models.TextChoices):
@@ -93,7 +99,7 @@ class Coverage(PracticeScoped):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.PRIMARY)
     relationship = models.CharField(
         "client's relationship to subscriber",
-        max_length=2,
+        max_length=6,
         choices=Relationship.choices,
         default=Relationship.SELF,
     )
@@ -203,17 +209,21 @@ class VerificationCall(PracticeScoped):
         return f"Verification {self.called_on} ref {self.reference_number or '—'}"
 
 
-class CaseKind(models.TextChoices):
-    AUTO = "auto", "Auto accident (PIP / med-pay)"
-    WORKERS_COMP = "wc", "Workers' comp"
-    OTHER_ACCIDENT = "other", "Other accident"
+InjuryKind = choices_from(
+    core.InjuryKind,
+    {
+        core.InjuryKind.AUTO: "Auto accident (PIP / med-pay)",
+        core.InjuryKind.EMPLOYMENT: "Workers' comp",
+        core.InjuryKind.OTHER_ACCIDENT: "Other accident",
+    },
+)
 
 
 class Case(PracticeScoped):
     """An injury case billed to an auto (PIP) or workers' comp carrier, or another accident."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
-    kind = models.CharField(max_length=5, choices=CaseKind.choices)
+    kind = models.CharField(max_length=14, choices=InjuryKind.choices)
     payer = models.ForeignKey(
         Payer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
@@ -244,11 +254,11 @@ class Case(PracticeScoped):
         errors = {}
         if self.accident_date and self.accident_date > dt.date.today():
             errors["accident_date"] = "The accident date cannot be in the future."
-        if self.kind in (CaseKind.AUTO, CaseKind.WORKERS_COMP) and not self.accident_state:
+        if self.kind in (InjuryKind.AUTO, InjuryKind.EMPLOYMENT) and not self.accident_state:
             errors["accident_state"] = (
                 "Auto and workers' comp claims need the state where the accident happened."
             )
-        if self.kind == CaseKind.WORKERS_COMP and not self.employer_name:
+        if self.kind == InjuryKind.EMPLOYMENT and not self.employer_name:
             errors["employer_name"] = "A workers' comp case needs the employer."
         if errors:
             raise ValidationError(errors)

@@ -39,7 +39,7 @@ from knead.billing.x12.envelope import (
     TransactionSet,
     write_interchange,
 )
-from knead.claims.models import Claim, ClaimStatus
+from knead.claims.models import Claim
 from knead.claims.services import (
     billable_visits,
     build_batch,
@@ -47,6 +47,7 @@ from knead.claims.services import (
     import_acknowledgement,
     scrub_claim,
 )
+from knead.claims.states import ClaimState
 from knead.clients.models import Coverage
 from knead.demo.clock import story_day
 from knead.practice.models import ContractRate, Membership, Payer, PayerKind, Role
@@ -190,7 +191,7 @@ class _Story:
         self.secondaries = []
         for claim in claims:
             scrub_claim(claim, user=self.user, as_of=day)
-        ready = [c for c in claims if c.status == ClaimStatus.READY]
+        ready = [c for c in claims if c.status == ClaimState.READY]
         for payer_id in sorted({c.payer_id for c in ready}):
             group = [c for c in ready if c.payer_id == payer_id]
             batch = build_batch(group, user=self.user, practice=self.practice, as_of=day).batch
@@ -357,10 +358,10 @@ class _Story:
         for item in paid_claims:
             claim = Claim.objects.get(pk=item.claim.pk)
             if claim.client_id in dual:
-                if claim.status == ClaimStatus.PAID and item.patient > 0:
+                if claim.status == ClaimState.PAID and item.patient > 0:
                     self.secondaries.append(secondary_claim(claim, user=self.user))
                     self.secondary_count += 1
-            elif not self.reversed_one and claim.status == ClaimStatus.PAID:
+            elif not self.reversed_one and claim.status == ClaimState.PAID:
                 when = day + dt.timedelta(days=REVERSAL_DAYS)
                 if when < self.today:
                     self.reversal, self.reversed_one = (when, payer, item), True

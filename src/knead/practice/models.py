@@ -10,15 +10,18 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from knead.billing import claim as core
+from knead.billing import identifiers as core_ids
 from knead.billing.codes.procedures import catalog
 from knead.billing.units import UnitRule
+from knead.choices import choices_from
 from knead.practice.scoping import PHONE, STATE, Address, PracticeScoped, Tracked
 from knead.validators import validate_ein_or_ssn, validate_npi, validate_procedure_code
 
-
-class TaxIdKind(models.TextChoices):
-    EIN = "EIN", "EIN (employer ID)"
-    SSN = "SSN", "SSN (sole proprietor)"
+TaxIdKind = choices_from(
+    core_ids.TaxIdKind,
+    {core_ids.TaxIdKind.EIN: "EIN (employer ID)", core_ids.TaxIdKind.SSN: "SSN (sole proprietor)"},
+)
 
 
 def clean_tax_id(record: Practice | Provider) -> None:
@@ -131,13 +134,17 @@ class Provider(PracticeScoped):
         clean_tax_id(self)
 
 
-class PayerKind(models.TextChoices):
-    COMMERCIAL = "commercial", "Commercial"
-    MEDICARE = "medicare", "Medicare"
-    MEDICAID = "medicaid", "Medicaid"
-    AUTO = "auto", "Auto (PIP / med-pay)"
-    WORKERS_COMP = "wc", "Workers' comp"
-    OTHER = "other", "Other"
+PayerKind = choices_from(
+    core.PayerKind,
+    {
+        core.PayerKind.COMMERCIAL: "Commercial",
+        core.PayerKind.MEDICARE: "Medicare",
+        core.PayerKind.MEDICAID: "Medicaid",
+        core.PayerKind.AUTO: "Auto (PIP / med-pay)",
+        core.PayerKind.WORKERS_COMP: "Workers' comp",
+        core.PayerKind.OTHER: "Other",
+    },
+)
 
 
 class ClaimFilingIndicator(models.TextChoices):
@@ -207,7 +214,10 @@ class Payer(PracticeScoped, Address):
         return f"{self.timely_filing_days} days"
 
 
-class CredentialingStatus(models.TextChoices):
+class CredentialingProgress(models.TextChoices):
+    """Where a provider's application to a payer's network stands (the core's
+    ``CredentialingStatus`` is what that means for a claim: ``visits.to_claim`` decides)."""
+
     NOT_STARTED = "not_started", "Not started"
     PENDING = "pending", "Pending"
     CREDENTIALED = "credentialed", "Credentialed"
@@ -218,7 +228,9 @@ class Credentialing(PracticeScoped):
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="credentialings")
     payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="credentialings")
     status = models.CharField(
-        max_length=12, choices=CredentialingStatus.choices, default=CredentialingStatus.NOT_STARTED
+        max_length=12,
+        choices=CredentialingProgress.choices,
+        default=CredentialingProgress.NOT_STARTED,
     )
     applied_on = models.DateField(null=True, blank=True)
     effective_on = models.DateField(null=True, blank=True)

@@ -18,8 +18,9 @@ from knead.accounts.roles import PERMISSIONS, allowed, requires
 from knead.audit.models import Action
 from knead.audit.services import record
 from knead.claims import eligibility
-from knead.claims.models import Claim, ClaimStatus
+from knead.claims.models import Claim
 from knead.claims.services import BillingRefused, import_acknowledgement
+from knead.claims.states import ClaimState
 from knead.claims.transport import transport_for
 from knead.clients.models import Client
 from knead.csv_export import csv_response
@@ -378,9 +379,9 @@ def service_overview(request: HttpRequest) -> HttpResponse:
             {
                 "practice": practice,
                 "role": membership.get_role_display(),
-                "drafts": claims.filter(status=ClaimStatus.DRAFT).count(),
-                "ready": claims.filter(status=ClaimStatus.READY).count(),
-                "rejected": claims.filter(status=ClaimStatus.REJECTED).count(),
+                "drafts": claims.filter(status=ClaimState.DRAFT).count(),
+                "ready": claims.filter(status=ClaimState.READY).count(),
+                "rejected": claims.filter(status=ClaimState.REJECTED).count(),
                 "queue": sum(counts.values()),
                 "current": practice.pk == request.practice.pk,
             }

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from knead.billing.errors import InvalidCode
 from knead.claims import services as claims
-from knead.claims.models import Claim, ClaimLine, ClaimStatus
+from knead.claims.models import Claim, ClaimLine
 from knead.claims.states import ClaimState
 from knead.ledger import services as ledger
 from knead.ledger.models import Entry
@@ -91,12 +91,12 @@ def may_correct(visit: Visit, user: Any) -> bool:
 def _live_claims(visit: Visit) -> list[Claim]:
     """The visit's current primary claims: not closed, not a void, not already replaced."""
     replaced = Claim.objects.filter(replaces=OuterRef("pk"), deleted_at__isnull=True).exclude(
-        status=ClaimStatus.CLOSED
+        status=ClaimState.CLOSED
     )
     return list(
         Claim.objects.for_practice(visit.practice_id)
         .filter(lines__visit=visit, primary_claim__isnull=True)
-        .exclude(status=ClaimStatus.CLOSED)
+        .exclude(status=ClaimState.CLOSED)
         .exclude(frequency="8")
         .exclude(Exists(replaced))
         .distinct()
@@ -255,7 +255,7 @@ def _rebill(visit: Visit, *, user: Any, reason: str) -> list[str]:
     secondary = (
         Claim.objects.for_practice(visit.practice_id)
         .filter(lines__visit=visit, primary_claim__isnull=False)
-        .exclude(status=ClaimStatus.CLOSED)
+        .exclude(status=ClaimState.CLOSED)
         .distinct()
     )
     for claim in secondary:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knead.claims.states import (
-    Action,
+    ClaimAction,
     ClaimState,
     TransitionRefused,
     allows,
@@ -132,9 +132,9 @@ def test_the_offers_of_each_state(state):
 
 def test_a_secondary_claim_is_not_offered_a_secondary_of_its_own():
     assert "Secondary claim" not in [o.label for o in offers(S.PAID, secondary=True)]
-    assert not allows(S.PAID, Action.SECONDARY, secondary=True)
+    assert not allows(S.PAID, ClaimAction.SECONDARY, secondary=True)
 
 
 def test_only_a_ready_claim_can_be_batched_and_only_drafts_and_ready_claims_scrubbed():
-    assert [s for s in S if allows(s, Action.BATCH)] == [S.READY]
-    assert [s for s in S if allows(s, Action.SCRUB)] == [S.DRAFT, S.READY]
+    assert [s for s in S if allows(s, ClaimAction.BATCH)] == [S.READY]
+    assert [s for s in S if allows(s, ClaimAction.SCRUB)] == [S.DRAFT, S.READY]

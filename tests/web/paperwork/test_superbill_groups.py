@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from knead.clients.models import Case, CaseKind, Client
+from knead.clients.models import Case, Client, InjuryKind
 from knead.ledger.services import record_payment
 from knead.paperwork.models import BatchJob
 from knead.practice.models import Payer, PayerKind
@@ -33,7 +33,7 @@ def mixed(paper) -> dict:
         kind=PayerKind.AUTO, claim_filing_indicator="AM",
     )  # fmt: skip
     case = Case.objects.create(
-        practice=paper["practice"], client=paper["client"], kind=CaseKind.AUTO, payer=auto,
+        practice=paper["practice"], client=paper["client"], kind=InjuryKind.AUTO, payer=auto,
         claim_number="PIP-2026-0042", accident_date=dt.date(2026, 2, 20), accident_state="WA",
     )  # fmt: skip
     pip = add_visit(paper, dt.date(2026, 3, 6), diagnoses=["S134XXA"], case=case,

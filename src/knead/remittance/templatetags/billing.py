@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from knead.accounts.roles import allowed
 from knead.claims.eligibility import VERIFIED_DAYS, last_verified
-from knead.claims.models import Claim, ClaimLine, ClaimStatus
+from knead.claims.models import Claim, ClaimLine
+from knead.claims.states import ClaimState
 from knead.remittance.models import Appeal, AppealStatus
 from knead.remittance.selectors import open_queue_counts
 
@@ -34,10 +35,10 @@ def billing_panels(context: dict[str, Any]) -> dict[str, Any]:
         ).order_by("follow_up_on")[:8],
         "queue": sum(open_queue_counts(request.practice).values()),
         "drafts": Claim.objects.for_practice(request.practice)
-        .filter(status=ClaimStatus.DRAFT)
+        .filter(status=ClaimState.DRAFT)
         .count(),
         "rejected": Claim.objects.for_practice(request.practice)
-        .filter(status=ClaimStatus.REJECTED)
+        .filter(status=ClaimState.REJECTED)
         .count(),
     }
 
