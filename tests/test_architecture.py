@@ -123,3 +123,23 @@ def test_workers_comp_is_one_word_in_the_database_and_the_core():
     assert "workers_comp" in dict(payer_kind.choices)
     assert "employment" in dict(case_kind.choices)
     assert "wc" not in dict(payer_kind.choices) | dict(case_kind.choices)
+
+
+def test_today_comes_only_from_the_practice_clock():
+    """``knead.practice.clock.today`` is the one "today": nothing else asks the machine's or the
+    install's date (``knead.billing`` takes dates as arguments)."""
+    one_today = CORE.parent / "practice" / "clock.py"
+    patterns = (
+        "date.today(",
+        "timezone.localdate(",
+        "timezone.now().date()",
+        "datetime.now().date()",
+    )
+    offenders = [
+        f"{path.relative_to(CORE.parent)}:{number}: {line.strip()}"
+        for path in CORE.parent.rglob("*.py")
+        if path != one_today and "migrations" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(pattern in line for pattern in patterns)
+    ]
+    assert offenders == []

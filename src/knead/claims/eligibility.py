@@ -17,6 +17,7 @@ from knead.claims.models import EligibilityCheck
 from knead.claims.services import BillingRefused, DbControlNumbers, file_digest
 from knead.claims.transport import transport_for
 from knead.clients.models import Coverage, Relationship
+from knead.practice import clock
 
 VERIFIED_DAYS = 30
 
@@ -117,7 +118,7 @@ def last_verified(coverage: Coverage) -> dt.date | None:
         d
         for d in (
             call.called_on if call else None,
-            timezone.localdate(answer.answered_at) if answer else None,
+            clock.date_of(answer.answered_at, coverage.practice) if answer else None,
         )
         if d
     ]

@@ -57,6 +57,7 @@ from knead.claims.states import (
 from knead.clients.models import Coverage
 from knead.ledger import services as ledger
 from knead.ledger.selectors import claim_balances
+from knead.practice import clock
 from knead.practice.rules import rules_for_practice
 from knead.visits.models import Visit
 from knead.visits.services import billed_payer
@@ -98,12 +99,12 @@ def transition(
     """
     check_move(claim.state, target)
     if target is S.READY:
-        findings, _core = _scrub_and_store(claim, timezone.localdate())
+        findings, _core = _scrub_and_store(claim, clock.today(claim.practice))
         errors = [f for f in findings if f["severity"] == Severity.ERROR.value]
         if errors:
             raise ScrubRefused(
                 f"{claim.claim_id} cannot go to READY: the scrubber found "
-                f"{_errors_in_words(errors, timezone.localdate())}",
+                f"{_errors_in_words(errors, clock.today(claim.practice))}",
                 findings,
             )
     return _record_move(claim, target, user=user, reason=reason, source=source)
@@ -416,7 +417,7 @@ def scrub_claim(
     (the web app never gives it; tests and the demo pass the day of their story)."""
     if not allows(claim.state, ClaimAction.SCRUB):
         raise BillingRefused("Only draft or ready claims are scrubbed.")
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today(claim.practice)
     findings, _core = _scrub_and_store(claim, as_of)
     _settle_after_scrub(claim, findings, user=user, as_of=as_of, source=source)
     return findings
@@ -550,7 +551,7 @@ def build_batch(
         raise BillingRefused(f"Only READY claims can be batched: {', '.join(not_ready)}.")
     if len({c.payer_id for c in chosen}) > 1:
         raise BillingRefused("A batch goes to one payer; choose claims of one payer.")
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today(practice)
     rules = rules_for_practice(practice)
     kept: list[tuple[Claim, core.Claim]] = []
     sent_back: list[Claim] = []

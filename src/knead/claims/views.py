@@ -3,8 +3,6 @@ history, batches and their files, acknowledgments, eligibility checks."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -36,6 +34,7 @@ from knead.claims.services import (
 from knead.claims.states import LABELS, ClaimState, TransitionRefused, hand_moves
 from knead.claims.transport import transport_for
 from knead.clients.models import Coverage
+from knead.practice import clock
 from knead.visits.models import Visit
 
 PAGE = 50
@@ -310,7 +309,10 @@ def eligibility_new(request: HttpRequest, pk: int) -> HttpResponse:
     coverage = get_object_or_404(Coverage.objects.for_practice(request.practice), pk=pk)
     try:
         check = eligibility.new_inquiry(
-            coverage, user=request.user, day=dt.date.today(), send=request.POST.get("send") == "1"
+            coverage,
+            user=request.user,
+            day=clock.today(request.practice),
+            send=request.POST.get("send") == "1",
         )
     except BillingRefused as error:
         messages.error(request, str(error))
@@ -357,7 +359,7 @@ def claim_cms1500(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_practice(request.practice), pk=pk)
     mode = FormMode.DATA_ONLY if request.GET.get("mode") == "data" else FormMode.REPLICA
     data = claims_cms1500_pdf(
-        [core_claim(claim)], request.practice, mode=mode, signed_on=dt.date.today()
+        [core_claim(claim)], request.practice, mode=mode, signed_on=clock.today(request.practice)
     )
     return pdf_response(
         request, data, name=f"cms1500-{claim.claim_id}.pdf", obj=claim, what="cms1500"

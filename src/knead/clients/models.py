@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from knead.billing import claim as core
 from knead.choices import choices_from
+from knead.practice import clock
 from knead.practice.models import Payer
 from knead.practice.scoping import PHONE, STATE, Address, PracticeScoped
 from knead.validators import split_codes, validate_icd10, validate_npi, validate_procedure_list
@@ -26,6 +27,11 @@ Sex = choices_from(
     core.Sex,
     {core.Sex.MALE: "Male", core.Sex.FEMALE: "Female", core.Sex.UNKNOWN: "Unknown / not stated"},
 )
+
+
+def _today(record: PracticeScoped) -> dt.date:
+    """Today for the record's practice (the install's date before it has one)."""
+    return clock.today(record.practice if record.practice_id else None)
 
 
 class Client(PracticeScoped, Address):
@@ -64,7 +70,7 @@ class Client(PracticeScoped, Address):
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
 
     def clean(self) -> None:
-        if self.date_of_birth and self.date_of_birth > dt.date.today():
+        if self.date_of_birth and self.date_of_birth > _today(self):
             raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
 
 
@@ -252,7 +258,7 @@ class Case(PracticeScoped):
 
     def clean(self) -> None:
         errors = {}
-        if self.accident_date and self.accident_date > dt.date.today():
+        if self.accident_date and self.accident_date > _today(self):
             errors["accident_date"] = "The accident date cannot be in the future."
         if self.kind in (InjuryKind.AUTO, InjuryKind.EMPLOYMENT) and not self.accident_state:
             errors["accident_state"] = (

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from knead.billing.x12.envelope import (
     MemoryControlNumbers,
     Segment,
@@ -50,6 +48,7 @@ from knead.claims.services import (
 from knead.claims.states import ClaimState
 from knead.clients.models import Coverage
 from knead.demo.clock import story_day
+from knead.practice import clock
 from knead.practice.models import ContractRate, Membership, Payer, PayerKind, Role
 from knead.remittance.imports import start_import
 from knead.remittance.secondary import secondary_claim
@@ -396,7 +395,7 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
         out("Billing: no signed visits to bill.")
         return
     story = _Story(practice, membership.user if membership else None, random.Random(seed),
-                   timezone.localdate())  # fmt: skip
+                   clock.today(practice))  # fmt: skip
     story.tell(visits)
     out(
         f"Billing: {story.claims} claims and {story.secondary_count} secondary claims in "

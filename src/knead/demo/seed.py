@@ -31,6 +31,7 @@ from knead.clients.models import (
 from knead.demo.billing import seed_billing
 from knead.demo.payments import seed_payments
 from knead.ledger.services import charge_signed_visits
+from knead.practice import clock
 from knead.practice.models import (
     Credentialing,
     CredentialingProgress,
@@ -186,7 +187,7 @@ def _create_practice() -> Practice:
                 npi=_npi(rng),
                 licence_state="WA",
                 licence_number=f"MA{rng.randrange(10**7, 10**8)}",
-                licence_expires=dt.date.today() + dt.timedelta(days=rng.randrange(60, 700)),
+                licence_expires=clock.today(practice) + dt.timedelta(days=rng.randrange(60, 700)),
                 tax_id_kind="EIN",
                 tax_id="91-1234567",
                 email=f"{first.lower()}@example.test",
@@ -223,8 +224,8 @@ def _create_practice() -> Practice:
                 provider=provider,
                 payer=payer,
                 status=status,
-                applied_on=dt.date.today() - dt.timedelta(days=rng.randrange(90, 900)),
-                effective_on=dt.date.today() - dt.timedelta(days=rng.randrange(10, 80))
+                applied_on=clock.today(practice) - dt.timedelta(days=rng.randrange(90, 900)),
+                effective_on=clock.today(practice) - dt.timedelta(days=rng.randrange(10, 80))
                 if status == "credentialed"
                 else None,
             )
@@ -235,7 +236,7 @@ def _create_practice() -> Practice:
     medicaid = next(p for p in payers if p.kind == PayerKind.MEDICAID)
     auto = next(p for p in payers if p.kind == PayerKind.AUTO)
     wc = next(p for p in payers if p.kind == PayerKind.WORKERS_COMP)
-    today = dt.date.today()
+    today = clock.today(practice)
     for index in range(60):
         client = Client.objects.create(
             practice=practice,
@@ -378,7 +379,7 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
             practice=practice, status=CredentialingProgress.CREDENTIALED
         ).values_list("provider_id", "payer_id")
     )
-    today = dt.date.today()
+    today = clock.today(practice)
     now = timezone.now()
     batch: list[tuple[Visit, list]] = []
     for number in range(count):

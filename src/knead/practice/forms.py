@@ -126,4 +126,5 @@ class PracticeSettingsForm(PracticeForm):
             "city",
             "state",
             "zip_code",
+            "time_zone",
         ]

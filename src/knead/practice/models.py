@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -33,6 +34,17 @@ def clean_tax_id(record: Practice | Provider) -> None:
             raise ValidationError({"tax_id": error.messages}) from None
 
 
+def default_time_zone() -> str:
+    """The install's ``TIME_ZONE``, for a practice that has not chosen its own."""
+    return str(settings.TIME_ZONE)
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse a name the IANA time zone database does not know."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name (e.g. America/New_York).")
+
+
 class Practice(Tracked, Address):
     name = models.CharField(max_length=60)
     npi = models.CharField(
@@ -48,6 +60,13 @@ class Practice(Tracked, Address):
     tax_id = models.CharField("tax ID", max_length=11, blank=True)
     phone = models.CharField(max_length=25, blank=True, validators=[PHONE])
     taxonomy = models.CharField(max_length=10, default="225700000X")
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="An IANA time zone such as America/Los_Angeles: it decides what date "
+        '"today" is for the practice.',
+    )
 
     class Meta:
         ordering = ["name"]

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -24,6 +23,7 @@ from knead.claims.states import ClaimState
 from knead.claims.transport import transport_for
 from knead.clients.models import Client
 from knead.csv_export import csv_response
+from knead.practice import clock
 from knead.remittance import queue, reports, selectors
 from knead.remittance.charts import bar_chart
 from knead.remittance.documents import appeal_packet
@@ -245,7 +245,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 appeal.stamp(request.user)
                 appeal.save()
             elif what == "sent":
-                queue.mark_sent(appeal, user=request.user, sent_on=timezone.localdate())
+                queue.mark_sent(appeal, user=request.user, sent_on=clock.today(request.practice))
             elif what == "outcome":
                 queue.record_outcome(
                     appeal,
@@ -309,7 +309,7 @@ def _report_query(request: HttpRequest) -> reports.ReportQuery:
         start=request.GET.get("from"),
         end=request.GET.get("to"),
         as_of=request.GET.get("as_of"),
-        today=timezone.localdate(),
+        today=clock.today(request.practice),
     )
 
 
@@ -320,7 +320,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
     try:
         query, error = _report_query(request), ""
     except reports.ReportInputError as problem:
-        query = reports.report_query(start="", end="", as_of="", today=timezone.localdate())
+        query = reports.report_query(
+            start="", end="", as_of="", today=clock.today(request.practice)
+        )
         error = str(problem)
     return render(
         request,
@@ -336,7 +338,7 @@ def report(request: HttpRequest, name: str) -> HttpResponse:
     if name not in reports.REPORTS:
         raise Http404
     spec = reports.REPORTS[name]
-    today = timezone.localdate()
+    today = clock.today(request.practice)
     try:
         query = _report_query(request)
     except reports.ReportInputError as problem:

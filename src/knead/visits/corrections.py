@@ -42,6 +42,7 @@ from knead.claims.states import ClaimState
 from knead.ledger import services as ledger
 from knead.ledger.models import Entry
 from knead.ledger.selectors import claim_balances
+from knead.practice import clock
 from knead.practice.models import Membership, Role
 from knead.visits.models import (
     MAX_DIAGNOSES,
@@ -133,8 +134,8 @@ def _fees(visit: Visit) -> dict[str, Decimal]:
 
 def _facts_problems(visit: Visit, facts: CorrectedFacts, reason: str) -> list[str]:
     problems = []
-    today = timezone.localdate()
-    signed_on = timezone.localtime(visit.signed_at).date()
+    today = clock.today(visit.practice)
+    signed_on = clock.date_of(visit.signed_at, visit.practice)
     if not reason.strip():
         problems.append("Say why the visit is corrected (the reason is kept with it).")
     if facts.date > today:
