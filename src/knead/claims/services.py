@@ -26,6 +26,7 @@ from knead.billing.rules import Rules
 from knead.billing.scrub import Severity, scrub
 from knead.billing.x12.acknowledgement import read_999
 from knead.billing.x12.claim_status import read_277ca
+from knead.billing.x12.envelope_reader import first_set_kind
 from knead.billing.x12.errors import X12Error
 from knead.billing.x12.professional_claim import (
     ClearinghouseSettings,
@@ -34,6 +35,7 @@ from knead.billing.x12.professional_claim import (
     settings_from_dict,
     write_837p,
 )
+from knead.claims.control_numbers import DbControlNumbers
 from knead.claims.models import (
     AckKind,
     AcknowledgementFile,
@@ -41,7 +43,6 @@ from knead.claims.models import (
     Claim,
     ClaimEvent,
     ClaimLine,
-    ControlNumber,
     claim_id_for,
 )
 from knead.claims.states import (
@@ -65,7 +66,6 @@ from knead.visits.to_claim import claim_for_visit
 
 S = ClaimState
 _OPEN_STATES = [s.value for s in S if s is not S.CLOSED]
-_SET_SIZE = 5000  # claims per 837P transaction set (the writer's chunk size)
 
 
 # States in which a payer has decided on the claim: closing one writes off what is left.
@@ -474,29 +474,6 @@ def _scrub_and_store(
 # --- control numbers and batches ----------------------------------------------------------
 
 
-class DbControlNumbers:
-    """The x12 core's ``ControlNumbers`` kept in the database, one counter per sender and kind.
-
-    The row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers) inside
-    the caller's transaction, so two batches never get the same number.
-    """
-
-    def next_interchange(self, sender: str) -> int:
-        return self._next(sender, "interchange")
-
-    def next_group(self, sender: str) -> int:
-        return self._next(sender, "group")
-
-    def _next(self, sender: str, kind: str) -> int:
-        with transaction.atomic():
-            counter, _ = ControlNumber.objects.select_for_update().get_or_create(
-                sender=sender, kind=kind
-            )
-            counter.last = counter.last % 999_999_999 + 1
-            counter.save(update_fields=["last"])
-            return counter.last
-
-
 def clearinghouse_settings(first: core.Claim) -> ClearinghouseSettings:
     """``$KNEAD_DATA_DIR/clearinghouse.json`` when present (docs/x12.md), else straight to the
     payer under the billing provider's NPI."""
@@ -566,31 +543,31 @@ def build_batch(
         return BatchResult(None, sent_back, as_of)
     setup = clearinghouse_settings(kept[0][1])
     created = timezone.localtime()
-    numbers = DbControlNumbers()
     try:
-        text = write_837p([c for _claim, c in kept], setup, numbers, created.replace(tzinfo=None))
+        written = write_837p(
+            [c for _claim, c in kept], setup, DbControlNumbers(), created.replace(tzinfo=None)
+        )
     except X12Error as error:
         raise BillingRefused(f"The 837P could not be written: {error}") from None
-    isa13 = int(text.split(text[3])[13])
-    gs06 = _gs06(text)
+    isa13 = written.interchange_control
     batch = Batch(
         practice=practice,
         payer=chosen[0].payer,
         sender_id=setup.partners.sender_id,
         receiver_id=setup.partners.receiver_id,
         interchange_control=isa13,
-        group_control=gs06,
+        group_control=written.group_control,
         file_name=f"837P-{isa13:09d}.x12",
-        content=text,
+        content=written.text,
         claim_count=len(kept),
         total_charge=sum((c.charge for c, _core in kept), Decimal("0.00")),
     )
     batch.stamp(user)
     batch.save()
     now = timezone.now()
-    for index, (claim, _core) in enumerate(kept):
+    for claim, core_value in kept:
         claim.batch = batch
-        claim.set_control = f"{index // _SET_SIZE + 1:04d}"
+        claim.set_control = written.claim_sets[core_value.id]
         claim.submitted_at = now
         claim.save(update_fields=["batch", "set_control", "submitted_at"])
         transition(claim, S.SUBMITTED, user=user, reason=f"In {batch}.", source="batch")
@@ -612,16 +589,6 @@ def sent_back_by_batching(practice: Any) -> list[Claim]:
         .select_related("client", "payer")
         .order_by("-moved_at", "-id")
     )
-
-
-def _gs06(text: str) -> int:
-    element = text[3]
-    terminator = text[105]
-    for segment in text.split(terminator):
-        fields = segment.strip().split(element)
-        if fields[0] == "GS":
-            return int(fields[6])
-    raise BillingRefused("The written 837P has no GS segment.")
 
 
 # --- acknowledgments ----------------------------------------------------------------------
@@ -646,7 +613,7 @@ def import_acknowledgement(text: str, *, name: str, user: Any, practice: Any) ->
     if existing:
         return AckResult(existing, True)
     # Decided by ST01 alone: a control number such as 000000277 must not make a 999 a 277CA.
-    kind = AckKind.CLAIM if _st01(text) == "277" else AckKind.FUNCTIONAL
+    kind = AckKind.CLAIM if first_set_kind(text) == "277" else AckKind.FUNCTIONAL
     try:
         outcomes = _from_277ca(text) if kind == AckKind.CLAIM else None
         record = AcknowledgementFile(
@@ -665,15 +632,6 @@ def import_acknowledgement(text: str, *, name: str, user: Any, practice: Any) ->
     record.stamp(user)
     record.save()
     return AckResult(record, False)
-
-
-def _st01(text: str) -> str:
-    element = text[3] if len(text) > 3 else "*"
-    for chunk in text[:600].replace("\n", "").split(text[105] if len(text) > 105 else "~"):
-        fields = chunk.split(element)
-        if fields[0] == "ST" and len(fields) > 1:
-            return fields[1]
-    return ""
 
 
 def _move_if_allowed(claim: Claim, target: ClaimState, user: Any, reason: str, source: str) -> bool:

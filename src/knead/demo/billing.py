@@ -103,7 +103,7 @@ def era_text(
         TradingPartners("DEMOPAYER", "KNEADDEMO"), MemoryControlNumbers(control - 1), "HP",
         "005010X221A1", [TransactionSet("835", "", [*header, *body])],
         dt.datetime.combine(paid_on, dt.time(9)),
-    )  # fmt: skip
+    ).text  # fmt: skip
 
 
 def _negate(segment: Segment) -> Segment:
@@ -233,7 +233,7 @@ class _Story:
                 ("AK2", "837", "0001", "005010X222A1"), ("IK5", "A"),
                 ("AK9", "A", "1", "1", "1")])],
             dt.datetime.combine(day, dt.time(16)),
-        )  # fmt: skip
+        ).text  # fmt: skip
         import_acknowledgement(
             text, name=f"{batch.file_name}.999", user=self.user, practice=self.practice
         )
