@@ -77,7 +77,13 @@ def responsible_payer_id(visit: Visit) -> int | None:
 def charge_visit(visit: Visit, *, user: Any) -> list[Entry]:
     """Charge a signed visit's active service lines that are not charged yet, and reverse the
     charges of lines a correction replaced. Idempotent: a second call posts nothing."""
-    visit = Visit.objects.select_for_update().select_related("case", "coverage").get(pk=visit.pk)
+    # Only the visit row is locked: PostgreSQL refuses FOR UPDATE on the nullable side of the
+    # outer joins that fetch its case and coverage.
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("case", "coverage")
+        .get(pk=visit.pk)
+    )
     if not visit.is_signed:
         raise LedgerRefused("A visit is charged when its note is signed.")
     payer_id = responsible_payer_id(visit)
