@@ -22,6 +22,7 @@ import argparse
 import http.cookiejar
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -360,6 +361,7 @@ def main() -> int:
             "KNEAD_HTTPS": "0",
             "ALLOWED_HOSTS": "127.0.0.1",
         }
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # production requires one
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/knead"), "serve", "--host", "127.0.0.1", "--port", str(PORT)],
             env=env,

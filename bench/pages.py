@@ -14,6 +14,7 @@ import argparse
 import http.cookiejar
 import os
 import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -72,6 +73,7 @@ def main() -> None:
     visits, repeat = (10_000, 15) if args.quick else (args.visits, args.requests)
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="knead-bench-pages-"))
     env = {**os.environ, "KNEAD_DATA_DIR": str(data_dir), "DEBUG": "0", "KNEAD_HTTPS": "0"}
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # production refuses to start without
     subprocess.run([KNEAD, "migrate", "-v0"], env=env, check=True)
     start = time.perf_counter()
     subprocess.run(

@@ -143,3 +143,26 @@ def test_today_comes_only_from_the_practice_clock():
         if any(pattern in line for pattern in patterns)
     ]
     assert offenders == []
+
+
+def test_only_the_claim_state_machine_writes_a_claims_state():
+    """``claims.services`` (``transition``, ``move_many``) is the one writer of
+    ``Claim.status``: no other module assigns it, updates it in bulk or in SQL."""
+    import re
+
+    writes = re.compile(
+        r"claim\w*\.status\s*=[^=]"  # claim.status = …, primary_claim.status = …
+        r"|Claim\.objects[^\n]*\.update\([^)]*status"  # Claim.objects….update(status=…)
+        r"|UPDATE\s+claims_claim\b",  # raw SQL
+        re.IGNORECASE,
+    )
+    offenders = []
+    for path in sorted(CORE.parent.rglob("*.py")):
+        relative = path.relative_to(CORE.parent).as_posix()
+        if relative == "claims/services.py" or "/migrations/" in relative:
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{relative}: {m.group(0)}" for m in writes.finditer(text)]
+        if re.search(r"update_many\(\s*Claim,\s*\[[^\]]*\"status\"", text):
+            offenders.append(f"{relative}: update_many(Claim, [... 'status' ...])")
+    assert offenders == []

@@ -38,7 +38,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; a configuration error (SECRET_KEY missing …) is printed plainly, exit 2."""
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _run(argv)
+    except Exception as error:
+        # Imported only on an error: importing Django would slow every billing command's start.
+        from django.core.exceptions import ImproperlyConfigured
+
+        if not isinstance(error, ImproperlyConfigured):
+            raise
+        print(f"knead: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(argv: list[str]) -> int:
     if argv[:1] == ["x12"]:
         from knead.commands.x12 import run_reader
 

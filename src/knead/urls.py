@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from knead.api.api import api
+from knead.ops.views import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", include("knead.dashboard.urls")),
     path("accounts/", include("knead.accounts.urls")),
     path("practice/", include("knead.practice.urls")),

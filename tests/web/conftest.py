@@ -30,6 +30,8 @@ from knead.practice.models import (
 )
 from knead.visits.models import ServiceLine, Visit
 
+from .mailserver import mailbox  # noqa: F401 (fixture: a real SMTP server on loopback)
+
 PASSWORD = "correct-horse-battery-staple"
 # Valid NPIs: 1234567893 is CMS's worked example; the others are computed by hand with the
 # Luhn + 24 rule in billing-rules.md §5.1 (1000000004 is its derived example).

@@ -11,8 +11,11 @@ from django.db.migrations.state import StateApps
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("practice", "0003_timely_filing_months"), ("clients", "0002_referral_document_checks")]
-AFTER = [("practice", "0004_core_payer_kinds"), ("clients", "0003_core_vocabulary")]
+BEFORE = [
+    ("practice", "0004_practice_require_two_factor"),
+    ("clients", "0002_referral_document_checks"),
+]
+AFTER = [("practice", "0005_core_payer_kinds"), ("clients", "0003_core_vocabulary")]
 
 
 def _migrate(targets: list[tuple[str, str]]) -> StateApps:

@@ -1,4 +1,5 @@
-"""Sign-in enforcement, idle logout, the current practice, and security headers."""
+"""Sign-in enforcement, idle logout, the current practice, required two-factor set-up, and
+security headers."""
 
 from __future__ import annotations
 
@@ -8,17 +9,28 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from knead.accounts import two_factor
 from knead.audit.models import Action
 from knead.audit.services import record
 from knead.practice.models import Membership
 
 Handler = Callable[[HttpRequest], HttpResponse]
 # The API answers 401 itself (token or session), rather than redirecting to the sign-in page.
-_PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/api/")
+_PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/two-factor/",
+    "/accounts/password-reset/",
+    "/accounts/reset/",
+    "/static/",
+    "/favicon.ico",
+    "/api/",
+    # For load balancers and monitoring: it names no record.
+    "/healthz",
+)
 
 # Scripts, styles and images come only from this server; htmx needs no inline script.
 CONTENT_SECURITY_POLICY = (
@@ -104,3 +116,28 @@ class PracticeMiddleware:
                 request.membership = membership
             request.memberships = memberships
         return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """An owner or biller whose practice requires two-factor sign-in, signed in without it, can
+    open only the set-up page (and sign out) until it is done."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        setup = reverse("accounts:two_factor_setup")
+        open_paths = {setup, reverse("accounts:logout"), reverse("accounts:ping")}
+        if (
+            request.path in open_paths
+            or request.path.startswith("/static/")
+            or not two_factor.setup_required(request)
+        ):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "Finish two-factor set-up first."}, status=403)
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=401)
+            response.headers["HX-Redirect"] = setup
+            return response
+        return redirect(setup)

@@ -12,10 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from knead.accounts import throttle
+from knead.accounts import signin, throttle, two_factor
 from knead.audit.models import Action
 from knead.audit.services import client_ip, record
-from knead.practice.models import Membership
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -43,13 +42,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.get_user()
-        # A sign-in shows in the audit trail of every practice the user works for.
-        for membership in Membership.objects.filter(user=user, is_active=True).select_related(
-            "practice"
-        ):
-            record(self.request, Action.LOGIN, user=user, practice=membership.practice)
+        if two_factor.has_device(user):
+            # Not signed in yet: the code step (security_views.two_factor_step) finishes it.
+            two_factor.begin_code_step(self.request, user, self.get_success_url())
+            return redirect("accounts:two_factor")
+        response = super().form_valid(form)
+        signin.complete(self.request, response, user)
         return response
 
 

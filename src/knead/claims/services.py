@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from knead.billing.x12.professional_claim import (
     settings_from_dict,
     write_837p,
 )
+from knead.bulk import insert_rows, update_many
 from knead.claims.control_numbers import DbControlNumbers
 from knead.claims.models import (
     AckKind,
@@ -46,18 +47,20 @@ from knead.claims.models import (
     claim_id_for,
 )
 from knead.claims.states import (
+    LAST_PRIORITY,
     ClaimAction,
     ClaimState,
     Offer,
     TransitionRefused,
     allows,
+    can_move,
     check_hand_move,
     check_move,
     offers,
 )
 from knead.clients.models import Coverage
 from knead.ledger import services as ledger
-from knead.ledger.selectors import claim_balances
+from knead.ledger.selectors import claim_balances, claim_write_offs
 from knead.practice import clock
 from knead.practice.rules import rules_for_practice
 from knead.visits.models import Visit
@@ -92,8 +95,8 @@ def transition(
 ) -> Claim:
     """Move a claim to ``target`` if its life cycle allows it, and append the event.
 
-    The one writer of a claim's state (the 835 posting's bulk path decides its moves with
-    ``states.can_move`` too). Moving to READY scrubs the claim again as of today first and is
+    The one writer of a claim's state, with ``move_many`` for the 835 posting's bulk moves.
+    Moving to READY scrubs the claim again as of today first and is
     refused with ``ScrubRefused``, naming the errors, if the scrubber finds any; the claim
     then keeps its state and the new findings.
     """
@@ -110,6 +113,43 @@ def transition(
     return _record_move(claim, target, user=user, reason=reason, source=source)
 
 
+@dataclass(frozen=True)
+class Move:
+    """One claim's move in a bulk adjudication: where it goes, and why (the event's reason)."""
+
+    claim: Claim
+    target: ClaimState
+    reason: str
+
+
+def move_many(moves: Sequence[Move], *, user: Any, source: str) -> list[Move]:
+    """Apply many adjudication moves at once (an 835's claims): each claim whose life cycle
+    allows its move (``states.can_move``) takes its new state, with one event each, in bulk
+    statements. Moves the life cycle refuses, and moves to the state a claim is in, are
+    skipped. Returns the moves made. Never a move to READY or CLOSED: those need ``transition``
+    (a scrub, or the ledger's settling)."""
+    made = [
+        m
+        for m in moves
+        if m.target is not m.claim.state
+        and m.target not in (S.READY, S.CLOSED)
+        and can_move(m.claim.state, m.target)
+    ]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = getattr(user, "pk", None)
+    events = [
+        (m.claim.pk, now, user_id, m.claim.state.value, m.target.value, source, m.reason[:2000])
+        for m in made
+    ]
+    for m in made:
+        m.claim.status = m.target.value
+    update_many(Claim, ["status"], [m.claim for m in made])
+    insert_rows(
+        ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source", "reason"), events
+    )
+    return made
+
+
 def move_by_hand(claim: Claim, target: ClaimState, *, user: Any, reason: str = "") -> Claim:
     """A move chosen by a person (the claim page): only READY, DRAFT or CLOSED; the others
     come from batches, acknowledgments, 835s and appeals (``states.check_hand_move``)."""
@@ -119,7 +159,7 @@ def move_by_hand(claim: Claim, target: ClaimState, *, user: Any, reason: str = "
 
 def allowed_actions(claim: Claim) -> tuple[Offer, ...]:
     """The actions and moves by hand the claim's page offers, as the state machine says."""
-    return offers(claim.state, secondary=claim.primary_claim_id is not None)
+    return offers(claim.state, priority=claim.priority)
 
 
 def _record_move(claim: Claim, target: ClaimState, *, user: Any, reason: str, source: str) -> Claim:
@@ -129,9 +169,10 @@ def _record_move(claim: Claim, target: ClaimState, *, user: Any, reason: str, so
         # A claim closes owing nothing: the ledger settles what is left (ledger services).
         ledger.settle_closed_claim(claim, adjudicated=current in ADJUDICATED, user=user)
         claim.balance = claim_balances([claim.pk])[claim.pk]
+        claim.written_off = claim_write_offs([claim.pk])[claim.pk]
     claim.status = target.value
     claim.stamp(user)
-    claim.save(update_fields=["status", "balance", "updated", "updated_by"])
+    claim.save(update_fields=["status", "balance", "written_off", "updated", "updated_by"])
     ClaimEvent.objects.create(
         claim=claim,
         user=user,
@@ -799,38 +840,46 @@ def _copy_lines(
     )
 
 
+_PLACE = {2: "secondary", 3: "tertiary"}
+
+
 @transaction.atomic
 def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Claim:
-    """The claim to the client's secondary coverage, carrying the primary's adjudication
-    (``prior``: COB ``OtherPayer`` data, which the remittance app builds from its postings:
-    ``knead.remittance.secondary.secondary_claim``)."""
-    if primary.state not in (S.PAID, S.PARTIAL, S.DENIED):
-        raise BillingRefused("The primary payer has not adjudicated this claim yet.")
-    if primary.primary_claim_id:
-        raise BillingRefused("This is already a secondary claim.")
-    secondary = (
+    """The claim to the client's next coverage (secondary after the primary, tertiary after
+    the secondary), carrying every earlier payer's adjudication: ``prior`` is this claim's
+    payer's, as COB ``OtherPayer`` data (the remittance app builds it from its postings:
+    ``knead.remittance.secondary.secondary_claim``), after those ``primary`` carried itself.
+    ``primary`` is the claim of the payer just before (``Claim.primary_claim`` of the new
+    claim)."""
+    if not allows(primary.state, ClaimAction.SECONDARY, priority=primary.priority):
+        if primary.priority >= LAST_PRIORITY:
+            raise BillingRefused("This is the tertiary payer's claim: no payer comes after it.")
+        raise BillingRefused("This claim's payer has not adjudicated it yet.")
+    priority = primary.priority + 1
+    place = _PLACE[priority]
+    coverage = (
         Coverage.objects.for_practice(primary.practice)
-        .filter(client=primary.client, priority=2)
+        .filter(client=primary.client, priority=priority)
         .exclude(payer=primary.payer)
         .first()
     )
-    if secondary is None:
-        raise BillingRefused("The client has no secondary coverage on file.")
+    if coverage is None:
+        raise BillingRefused(f"The client has no {place} coverage on file.")
     if primary.secondary_claims.exclude(status=ClaimState.CLOSED).exists():
-        raise BillingRefused("A secondary claim already exists for this claim.")
+        raise BillingRefused(f"A {place} claim already exists for this claim.")
     new = Claim(
         practice=primary.practice,
         client=primary.client,
         provider=primary.provider,
-        payer=secondary.payer,
-        coverage=secondary,
-        priority=2,
+        payer=coverage.payer,
+        coverage=coverage,
+        priority=priority,
         primary_claim=primary,
         service_from=primary.service_from,
         service_to=primary.service_to,
         charge=primary.charge,
         diagnoses=primary.diagnoses,
-        other_payers=[prior],
+        other_payers=[*primary.other_payers, prior],
     )
     new.stamp(user)
     new.save()
@@ -843,7 +892,8 @@ def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Clai
         claim=new,
         user=user,
         to_status=S.DRAFT.value,
-        reason=f"Secondary claim after {primary.claim_id} (COB from the primary's remittance).",
+        reason=f"{place.capitalize()} claim after {primary.claim_id} (COB from the "
+        f"remittance{'s' if priority > 2 else ''} of the payer{'s' if priority > 2 else ''} before).",
     )
     return new
 

@@ -125,10 +125,14 @@ ACTION_STATES: dict[ClaimAction, frozenset[ClaimState]] = {
 }
 
 
-def allows(current: ClaimState, action: ClaimAction, *, secondary: bool = False) -> bool:
-    """Whether ``action`` may be done to a claim in ``current``; a secondary claim has no
-    secondary claim of its own."""
-    if action is ClaimAction.SECONDARY and secondary:
+# Primary, secondary, tertiary: the tertiary payer's claim is the last in the chain.
+LAST_PRIORITY = 3
+
+
+def allows(current: ClaimState, action: ClaimAction, *, priority: int = 1) -> bool:
+    """Whether ``action`` may be done to a claim in ``current``; the tertiary payer's claim
+    (``priority`` 3) has no next payer's claim."""
+    if action is ClaimAction.SECONDARY and priority >= LAST_PRIORITY:
         return False
     return current in ACTION_STATES[action]
 
@@ -157,22 +161,27 @@ _ACTION_LABELS = {
     ClaimAction.SCRUB: ("Scrub again", ""),
     ClaimAction.CORRECT: ("Corrected claim (7)", ""),
     ClaimAction.VOID: ("Void (8)", "Void this claim with the payer?"),
-    ClaimAction.SECONDARY: ("Secondary claim", ""),
+    ClaimAction.SECONDARY: ("Next payer's claim", ""),
     ClaimAction.APPEAL: ("Start an appeal", ""),
 }
 
 
-def offers(current: ClaimState, *, secondary: bool = False) -> tuple[Offer, ...]:
+_NEXT_PAYER = {1: "Secondary claim", 2: "Tertiary claim"}
+
+
+def offers(current: ClaimState, *, priority: int = 1) -> tuple[Offer, ...]:
     """The buttons a claim's page shows, in order: its actions, then its moves by hand.
 
     A draft shows no separate scrub: moving it to READY scrubs it. Batching is offered per
-    payer on the batches page, not on a claim.
+    payer on the batches page, not on a claim. The next payer's claim is named for its place
+    (a primary's is the secondary claim, a secondary's the tertiary claim).
     """
     moves = hand_moves(current)
+    labels = {**_ACTION_LABELS, ClaimAction.SECONDARY: (_NEXT_PAYER.get(priority, ""), "")}
     actions = [
-        Offer(action, *_ACTION_LABELS[action])
-        for action in _ACTION_LABELS
-        if allows(current, action, secondary=secondary)
+        Offer(action, *labels[action])
+        for action in labels
+        if allows(current, action, priority=priority)
         and not (action is ClaimAction.SCRUB and S.READY in moves)
     ]
     return (

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
-import sys
 
 from knead.commands import django_setup
 
@@ -20,26 +17,16 @@ def _manage(*argv: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Serve; in demo mode (DEBUG) with one ``knead worker`` process beside the server, stopped
-    with it, so that ``make demo`` is one command. Production runs its workers on their own."""
     port = args.port or os.environ.get("PORT", "8000")
     django_setup()
     from django.conf import settings
 
-    if not settings.DEBUG:
-        return _manage("runserver", f"{args.host}:{port}", "--noreload")
-    worker = subprocess.Popen([sys.executable, "-m", "knead.cli", "worker"])
-    # SIGTERM ends the server through SystemExit, so the worker is stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        return _manage("runserver", f"{args.host}:{port}", "--noreload")
-    finally:
-        worker.terminate()  # the worker finishes the job in hand; a killed one is run again
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    from knead.ops.server import serve
+
+    return serve(
+        host=args.host, port=port, workers=args.workers, threads=args.threads, dev=args.dev,
+        demo=settings.DEBUG,
+    )  # fmt: skip
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -66,14 +53,28 @@ def run_passthrough(argv: list[str]) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from knead.ops.server import default_workers
+
     serve = subparsers.add_parser(
         "serve",
-        help="serve the web app (http://127.0.0.1:8000; PORT or --port override)",
-        description="Serve the practice web app. For production, run knead.wsgi under a WSGI "
-        "server behind TLS; this command is for a single machine.",
+        help="serve the web app with gunicorn (http://127.0.0.1:8000; PORT or --port override)",
+        description="Serve the practice web app with gunicorn (threaded workers, static files "
+        "through WhiteNoise), behind a reverse proxy that terminates TLS (docs/deploy.md). With "
+        "DEBUG=1 (make demo) one knead worker runs beside it and stops with it.",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", help="port (default PORT or 8000)")
+    serve.add_argument(
+        "--workers", type=int, default=default_workers(), metavar="N",
+        help="server processes (default WEB_CONCURRENCY, else 2 per core + 1, at most 8)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--threads", type=int, default=4, metavar="N", help="threads per process (default 4)"
+    )
+    serve.add_argument(
+        "--dev", action="store_true",
+        help="Django's development server instead, reloading on code changes",
+    )  # fmt: skip
     serve.set_defaults(handler=_serve)
 
     demo = subparsers.add_parser(

@@ -32,6 +32,8 @@ def check_practice(practice: Any) -> CheckReport:
     - the core invariants (signs, cents, transfers that balance, reversals, no payer below
       zero unless an overpayment is on record: ``knead.billing.ledger.check``);
     - each claim's cached balance equals its entries on its payer, and is not below zero;
+    - each claim's cached adjudication figures (paid, written off, the client's share, and a
+      primary's contractual adjustment) equal the adjudication entries that mirror them;
     - every entry belongs to the practice, client, visit and claim it names;
     - each client's ledger foots: per service line, what the responsibilities hold equals its
       charges less the money taken off it (transfers move money, never make it).
@@ -65,6 +67,7 @@ def check_practice(practice: Any) -> CheckReport:
         .count()
     )
     report.failures += _claims(practice, report)
+    report.failures += _adjudication_figures(practice)
     report.failures += _ownership(practice)
     report.failures += _lines_foot(practice)
     return report
@@ -92,6 +95,50 @@ def _claims(practice: Any, report: CheckReport) -> list[str]:
             )
         if owed < 0:
             failures.append(f"Claim {claim_id}: its payer's balance {owed} is below zero.")
+    return failures
+
+
+# Claim figure → the ledger kind mirroring it on the claim's payer (``sync_adjudication``).
+# A secondary's contractual figure is not compared: the ledger holds its COB adjustment.
+_FIGURES = (
+    ("paid", core.EntryKind.INSURER_PAYMENT, False),
+    ("written_off", core.EntryKind.WRITE_OFF, False),
+    ("patient_responsibility+billed_to_client", core.EntryKind.TRANSFER, False),
+    ("contractual", core.EntryKind.CONTRACTUAL, True),
+)
+
+
+def _adjudication_figures(practice: Any) -> list[str]:
+    held: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    mirrored = Entry.objects.filter(
+        practice=practice, claim__isnull=False, adjudication=True, payer_id=F("claim__payer_id")
+    )
+    # A reversal counts against the kind of the entry it reverses.
+    for field_name in ("kind", "reverses__kind"):
+        rows = (
+            mirrored.filter(kind=core.EntryKind.REVERSAL)
+            if field_name == "reverses__kind"
+            else mirrored.exclude(kind=core.EntryKind.REVERSAL)
+        )
+        for claim_id, kind, total in (
+            rows.values_list("claim_id", field_name).annotate(total=Sum("amount")).order_by()
+        ):
+            held[(claim_id, kind)] -= total or ZERO
+    failures = []
+    for claim in Claim.objects.filter(practice=practice).only(
+        "id", "claim_id", "priority", "paid", "written_off", "patient_responsibility",
+        "billed_to_client", "contractual",
+    ):  # fmt: skip
+        for figure, kind, primary_only in _FIGURES:
+            if primary_only and claim.priority > 1:
+                continue
+            cached = sum((getattr(claim, name) for name in figure.split("+")), ZERO)
+            mirrored = held[(claim.pk, kind.value)].quantize(core.CENT)
+            if cached != mirrored:
+                failures.append(
+                    f"Claim {claim.claim_id}: its {figure.replace('+', ' + ')} reads {cached} "
+                    f"but its {kind.value} entries from ERAs sum to {mirrored}."
+                )
     return failures
 
 

@@ -35,7 +35,7 @@ def export_rows(practice: Any) -> list[list[object]]:
     is a Decimal, so the CSV writes it as a number."""
     entries = (
         Entry.objects.filter(practice=practice)
-        .select_related("claim", "claim_line", "service_line", "visit")
+        .select_related("claim", "claim_line", "service_line", "visit", "payer")
         .order_by("id")
     )
     return [

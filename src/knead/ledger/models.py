@@ -162,7 +162,7 @@ class Entry(models.Model):
 
     @property
     def responsibility(self) -> str:
-        return "client" if self.payer_id is None else str(self.payer_id)
+        return "client" if self.payer is None else self.payer.payer_id
 
     @property
     def source(self) -> str:

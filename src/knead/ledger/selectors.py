@@ -84,3 +84,28 @@ def claim_balances(claim_ids: Iterable[int]) -> dict[int, Decimal]:
             if payer_id == payers.get(claim_id):
                 out[claim_id] = (total or ZERO).quantize(core.CENT)
     return out
+
+
+def claim_write_offs(claim_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What each claim's payer side has written off: the billers' write-offs and the rest of
+    the balance written off when the claim closed, less reversals of them (positive)."""
+    pks = list(claim_ids)
+    payers = dict(Claim.objects.filter(pk__in=pks).values_list("pk", "payer_id")) if pks else {}
+    out = {pk: ZERO for pk in pks}
+    write_off = EntryKind.WRITE_OFF.value
+    for start in range(0, len(pks), _CHUNK):
+        chunk = Entry.objects.filter(claim_id__in=pks[start : start + _CHUNK])
+        rows = [
+            *chunk.filter(kind=write_off)
+            .values_list("claim_id", "payer_id")
+            .annotate(t=Sum("amount"))
+            .order_by(),
+            *chunk.filter(kind=EntryKind.REVERSAL.value, reverses__kind=write_off)
+            .values_list("claim_id", "payer_id")
+            .annotate(t=Sum("amount"))
+            .order_by(),
+        ]
+        for claim_id, payer_id, total in rows:
+            if payer_id == payers.get(claim_id):
+                out[claim_id] -= total or ZERO
+    return {pk: amount.quantize(core.CENT) for pk, amount in out.items()}

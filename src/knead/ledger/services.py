@@ -77,8 +77,6 @@ def responsible_payer_id(visit: Visit) -> int | None:
 def charge_visit(visit: Visit, *, user: Any) -> list[Entry]:
     """Charge a signed visit's active service lines that are not charged yet, and reverse the
     charges of lines a correction replaced. Idempotent: a second call posts nothing."""
-    # Only the visit row is locked: PostgreSQL refuses FOR UPDATE on the nullable side of the
-    # outer joins that fetch its case and coverage.
     visit = (
         Visit.objects.select_for_update(of=("self",))
         .select_related("case", "coverage")
@@ -553,25 +551,32 @@ def sync_remittance_money(
     *,
     practice_id: int,
     payer_id: int | None,
-    unapplied: Decimal,
-    provider_adjustments: Decimal,
+    unapplied: dict[int, Decimal],
+    provider_adjustments: dict[int, Decimal],
     user: Any,
     day: dt.date,
 ) -> bool:
-    """Mirror the ERA money that is on no claim: payments for claims not found (unapplied
-    until a biller posts them to a claim) and provider-level adjustments (PLB: positive is
-    money the payer took back, negative interest it added). Both sit on the payer with no
-    claim and are flagged, since they may leave it below zero. Re-running posts only what
-    changed; returns False when the payer is not known, so nothing could be recorded."""
+    """Mirror the ERA money that is on no claim, per segment it came from: payments for claims
+    not found (by CLP segment; unapplied until a biller posts them to a claim) and
+    provider-level adjustments (by PLB segment: positive is money the payer took back,
+    negative interest it added). Both sit on the payer with no claim and are flagged, since
+    they may leave it below zero. Re-running posts only what changed; returns False when the
+    payer is not known, so nothing could be recorded."""
     if payer_id is None:
-        return not (unapplied or provider_adjustments)
+        return not (any(unapplied.values()) or any(provider_adjustments.values()))
     mine = Entry.objects.filter(remittance_id=remittance_id, claim__isnull=True, payer_id=payer_id)
-    for kind, wanted in (
-        (K.INSURER_PAYMENT, -unapplied),
+    for kind, wanted_by_segment in (
+        (K.INSURER_PAYMENT, {s: -a for s, a in unapplied.items()}),
         (K.PROVIDER_ADJUSTMENT, provider_adjustments),
     ):
-        delta = wanted - _sum(mine.filter(kind=kind))
-        if delta:
+        held: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+        for segment, amount in mine.filter(kind=kind).values_list("segment", "amount"):
+            held[segment] += amount
+        wanted: dict[int | None, Decimal] = dict(wanted_by_segment)
+        for segment in sorted({*wanted, *held}, key=lambda s: -1 if s is None else s):
+            delta = wanted.get(segment, ZERO) - held[segment]
+            if not delta:
+                continue
             Entry.objects.create(
                 practice_id=practice_id,
                 payer_id=payer_id,
@@ -579,6 +584,7 @@ def sync_remittance_money(
                 amount=delta,
                 posted_on=day,
                 remittance_id=remittance_id,
+                segment=segment,
                 overpayment=True,
                 adjudication=True,
                 memo="Unapplied: claim not found" if kind is K.INSURER_PAYMENT else "PLB",

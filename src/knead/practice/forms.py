@@ -127,4 +127,5 @@ class PracticeSettingsForm(PracticeForm):
             "state",
             "zip_code",
             "time_zone",
+            "require_two_factor",
         ]

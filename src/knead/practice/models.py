@@ -67,6 +67,12 @@ class Practice(Tracked, Address):
         help_text="An IANA time zone such as America/Los_Angeles: it decides what date "
         '"today" is for the practice.',
     )
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in for owners and billers",
+        default=False,
+        help_text="Owners and billers without an authenticator app must set one up after their "
+        "password before they can open any other page.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from knead.billing.x12.remittance import ClaimPayment, ServicePayment, read_835
 from knead.bulk import insert_rows, update_many
-from knead.claims.models import Claim, ClaimEvent, ClaimLine
-from knead.claims.services import BillingRefused
-from knead.claims.states import ClaimState, can_move
-from knead.ledger.selectors import claim_balances
+from knead.claims.models import Claim, ClaimLine
+from knead.claims.services import BillingRefused, Move, move_many
+from knead.claims.states import ClaimState
+from knead.ledger.selectors import claim_balances, claim_write_offs
 from knead.ledger.services import Adjudication, sync_adjudication, sync_remittance_money
 from knead.practice import clock
 from knead.practice.models import ContractRate
@@ -509,14 +509,17 @@ def _sync_unclaimed_money(remittance: Remittance, user: Any) -> None:
     """The ERA's money on no claim into the ledger; a payer not on file is a problem shown on
     the remittance page."""
     unclaimed = Posting.objects.filter(remittance=remittance, claim__isnull=True)
-    unapplied = unclaimed.filter(kind=PostingKind.PAYMENT).aggregate(t=Sum("amount"))["t"] or ZERO
-    plb = unclaimed.filter(kind=PostingKind.PROVIDER).aggregate(t=Sum("amount"))["t"] or ZERO
+
+    def by_segment(kind: str) -> dict[int, Decimal]:
+        rows = unclaimed.filter(kind=kind).values_list("segment").annotate(t=Sum("amount"))
+        return {segment: (total or ZERO).quantize(_CENT) for segment, total in rows}
+
     recorded = sync_remittance_money(
         remittance.pk,
         practice_id=remittance.practice_id,
         payer_id=remittance_payer(remittance),
-        unapplied=unapplied.quantize(_CENT),
-        provider_adjustments=plb.quantize(_CENT),
+        unapplied=by_segment(PostingKind.PAYMENT),
+        provider_adjustments=by_segment(PostingKind.PROVIDER),
         user=user,
         day=remittance.paid_on or clock.today(remittance.practice),
     )
@@ -701,10 +704,9 @@ def refresh_claims(
         remittance_id=remittance_id,
     )
     balances = claim_balances(pks)
+    write_offs = claim_write_offs(pks)
     claims = []
-    events: list[tuple[Any, ...]] = []
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    user_id = getattr(user, "pk", None)
+    moves: list[Move] = []
     for start in range(0, len(pks), _CHUNK):
         claims += list(Claim.objects.filter(pk__in=pks[start : start + _CHUNK]))
     for claim in claims:
@@ -713,7 +715,7 @@ def refresh_claims(
         claim.contractual = t[PostingKind.CONTRACTUAL]
         claim.denied = t[PostingKind.DENIAL]
         claim.patient_responsibility = t[PostingKind.PATIENT]
-        claim.written_off = t[PostingKind.WRITE_OFF]
+        claim.written_off = write_offs[claim.pk]
         claim.billed_to_client = t[PostingKind.TO_CLIENT]
         claim.balance = balances[claim.pk]
         if payer_numbers and payer_numbers.get(claim.pk):
@@ -723,23 +725,15 @@ def refresh_claims(
             if claim.paid > 0 and claim.first_paid_on is None:
                 claim.first_paid_on = day
         if move:
-            target = outcome(t)
-            current = claim.state
-            if target is not current and can_move(current, target):
-                claim.status = target.value
-                events.append(
-                    (
-                        claim.pk,
-                        now,
-                        user_id,
-                        current.value,
-                        target.value,
-                        source,
-                        # Money to the cent: SQLite sums come back with float-like precision.
-                        f"{note}: paid {claim.paid:.2f}, patient {claim.patient_responsibility:.2f}, "
-                        f"denied {claim.denied:.2f}.",
-                    )
+            moves.append(
+                Move(
+                    claim,
+                    outcome(t),
+                    # Money to the cent: SQLite sums come back with float-like precision.
+                    f"{note}: paid {claim.paid:.2f}, patient {claim.patient_responsibility:.2f}, "
+                    f"denied {claim.denied:.2f}.",
                 )
+            )
     update_many(
         Claim,
         [
@@ -753,13 +747,10 @@ def refresh_claims(
             "payer_claim_number",
             "adjudicated_on",
             "first_paid_on",
-            "status",
         ],
         claims,
     )
-    insert_rows(
-        ClaimEvent, ("claim", "at", "user", "from_status", "to_status", "source", "reason"), events
-    )
+    move_many(moves, user=user, source=source)
 
 
 POSTING_COLUMNS = (

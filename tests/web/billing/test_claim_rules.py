@@ -178,10 +178,15 @@ def test_a_denied_claim_offers_corrections_secondary_appeal_and_close(
     ]  # fmt: skip
 
 
-def test_a_secondary_claim_offers_no_secondary_of_its_own(practice, users, setup, biller):
+def test_a_secondary_claim_offers_a_tertiary_and_a_tertiary_no_next_payer(
+    practice, users, setup, biller
+):
     primary = _recent_claim(setup, practice, users)
     secondary = _recent_claim(setup, practice, users, days_ago=3)
-    Claim.objects.filter(pk=secondary.pk).update(status="paid", primary_claim=primary)
+    Claim.objects.filter(pk=secondary.pk).update(status="paid", primary_claim=primary, priority=2)
+    html = biller.get(reverse("claims:detail", args=[secondary.pk])).content.decode()
+    assert _buttons(html) == ["Corrected claim (7)", "Void (8)", "Tertiary claim", "Close"]
+    Claim.objects.filter(pk=secondary.pk).update(priority=3)
     html = biller.get(reverse("claims:detail", args=[secondary.pk])).content.decode()
     assert _buttons(html) == ["Corrected claim (7)", "Void (8)", "Close"]
 

@@ -130,9 +130,15 @@ def test_the_offers_of_each_state(state):
     assert [o.label for o in offers(state)] == OFFERS[state]
 
 
-def test_a_secondary_claim_is_not_offered_a_secondary_of_its_own():
-    assert "Secondary claim" not in [o.label for o in offers(S.PAID, secondary=True)]
-    assert not allows(S.PAID, ClaimAction.SECONDARY, secondary=True)
+def test_a_secondary_is_offered_a_tertiary_claim_and_a_tertiary_no_next_payer():
+    assert "Tertiary claim" in [o.label for o in offers(S.PAID, priority=2)]
+    assert allows(S.PAID, ClaimAction.SECONDARY, priority=2)
+    assert [o.label for o in offers(S.PAID, priority=3)] == [
+        "Corrected claim (7)",
+        "Void (8)",
+        "Close",
+    ]
+    assert not allows(S.PAID, ClaimAction.SECONDARY, priority=3)
 
 
 def test_only_a_ready_claim_can_be_batched_and_only_drafts_and_ready_claims_scrubbed():

@@ -248,7 +248,7 @@ def test_serve_in_demo_mode_runs_one_worker_beside_the_server_and_stops_it(sqlit
         port = probe.getsockname()[1]
     log = (tmp_path / "serve.log").open("wb")
     serve = subprocess.Popen(
-        [sys.executable, "-m", "knead.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "knead.cli", "serve", "--port", str(port), "--workers", "1"],
         env=sqlite_db.env | {"DEBUG": "1"}, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:

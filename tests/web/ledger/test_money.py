@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from decimal import Decimal
 
 import pytest
 
 from knead.billing.ledger import EntryKind
 from knead.claims.models import Claim
-from knead.claims.services import corrected_claim, create_claims, transition
+from knead.claims.services import BillingRefused, corrected_claim, create_claims, transition
 from knead.claims.states import ClaimState
 from knead.clients.models import Coverage
 from knead.ledger.checks import check_practice
@@ -379,6 +380,81 @@ def test_a_secondary_claim_expects_only_what_the_primary_left(practice, users, s
     _ok(practice)
 
 
+def test_a_tertiary_claim_expects_only_what_the_secondary_left(practice, users, setup):
+    def payer(name: str, payer_id: str, kind: str) -> Payer:
+        return Payer.objects.create(
+            practice=practice,
+            name=name,
+            payer_id=payer_id,
+            kind=kind,
+            address_line1="PO Box 9",
+            city="Olympia",
+            state="WA",
+            zip_code="98504",
+        )
+
+    for priority, plan in (
+        (2, payer("Cascade Mutual", "CSC01", "commercial")),
+        (3, payer("Apple Health", "SKWA0", "medicaid")),
+    ):
+        Coverage.objects.create(
+            practice=practice,
+            client=setup["client"],
+            payer=plan,
+            priority=priority,
+            member_id=f"M{priority}000001",
+        )
+    visit = signed_visit(
+        setup, dt.date(2026, 3, 2), [("97124", 30, 2, "130.00", [])], users["therapist"]
+    )
+    [primary] = create_claims([visit], user=users["biller"], practice=practice)
+    biller = users["biller"]
+    _post(
+        era(
+            _sent(primary, biller).claim_id,
+            charge="130",
+            paid="83.2",
+            cas=[("CO", "45", "26"), ("PR", "2", "20.8")],
+        ),
+        practice,
+        biller,
+    )
+    second = secondary_claim(Claim.objects.get(pk=primary.pk), user=biller)
+    assert (second.priority, second.balance) == (2, D("20.80"))
+    # The secondary pays 10.00 of the 20.80 and leaves 10.80 as coinsurance.
+    _post(
+        era(
+            _sent(second, biller).claim_id,
+            charge="130",
+            paid="10",
+            cas=[("OA", "23", "109.2"), ("PR", "2", "10.8")],
+        ),
+        practice,
+        biller,
+    )
+    assert client_balance(setup["client"]) == D("10.80")
+    third = secondary_claim(Claim.objects.get(pk=second.pk), user=biller)
+    # Only the 10.80 the secondary left moves on; both payers' adjudications travel with it.
+    assert (third.priority, third.payer.payer_id, third.balance) == (3, "SKWA0", D("10.80"))
+    assert [p["paid_amount"] for p in third.other_payers] == ["83.20", "10.00"]
+    assert client_balance(setup["client"]) == D("0.00")
+    _post(
+        era(
+            _sent(third, biller).claim_id,
+            charge="130",
+            paid="10.8",
+            cas=[("OA", "23", "119.2")],
+        ),
+        practice,
+        biller,
+    )
+    third.refresh_from_db()
+    assert (third.balance, client_balance(setup["client"])) == (D("0.00"), D("0.00"))
+    with pytest.raises(BillingRefused, match="tertiary payer's claim: no payer comes after it"):
+        secondary_claim(third, user=biller)
+    _ok(practice)
+
+
 def test_a_void_expects_nothing_and_takes_back_the_open_balance(practice, users, setup):
     visit = signed_visit(
         setup, dt.date(2026, 3, 2), [("97124", 30, 2, "60.00", [])], users["therapist"]
@@ -458,9 +534,12 @@ def test_the_export_rows_of_each_responsibility_sum_to_what_it_owes(practice, us
     for row in rows:
         totals[row[5]] = totals.get(row[5], D("0")) + D(row[7])
     # The client owes 10.40 − 5.00; the payer owes nothing.
-    assert totals == {"client": D("5.40"), str(setup["payer"].pk): D("0.00")}
+    assert totals == {"client": D("5.40"), setup["payer"].payer_id: D("0.00")}
     assert {row[3] for row in rows} == {"", claim.claim_id}
-    assert any(row[8].startswith("ERA ") for row in rows)
+    # The claim line as code, modifiers and date of service; each ERA row names its segment.
+    assert {row[4] for row in rows if row[3]} == {"97124 2026-03-02"}
+    era_sources = [row[8] for row in rows if row[8].startswith("ERA ")]
+    assert era_sources and all(re.fullmatch(r"ERA \d+ segment \d+", s) for s in era_sources)
 
 
 def test_a_reversed_claim_that_closes_shows_no_balance(practice, users, setup):
@@ -469,17 +548,30 @@ def test_a_reversed_claim_that_closes_shows_no_balance(practice, users, setup):
     )
     [claim] = create_claims([visit], user=users["biller"], practice=practice)
     _sent(claim, users["biller"])
+    biller = users["biller"]
+    # Paid, then the payer takes the payment back (CLP02 22) and denies the claim instead.
     _post(
-        era(claim.claim_id, charge="60", paid="0", cas=[("CO", "50", "60")]),
+        era(claim.claim_id, charge="60", paid="41.6", cas=[("CO", "45", "8"), ("PR", "2", "10.4")]),
         practice,
-        users["biller"],
+        biller,
     )
+    reversal = era(
+        claim.claim_id,
+        charge="-60",
+        paid="-41.6",
+        status="22",
+        cas=[("CO", "45", "-8"), ("PR", "2", "-10.4")],
+    )
+    _post(reversal, practice, biller)
+    _post(era(claim.claim_id, charge="60", paid="0", cas=[("CO", "50", "60")]), practice, biller)
     claim.refresh_from_db()
-    transition(claim, ClaimState.CLOSED, user=users["biller"], reason="Not worth appealing.")
+    assert (claim.state, claim.balance, claim.paid) == (ClaimState.DENIED, D("60.00"), D("0.00"))
+    transition(claim, ClaimState.CLOSED, user=biller, reason="Not worth appealing.")
     claim.refresh_from_db()
     # The payer decided: the open 60.00 is written off, so nothing shows as owed.
-    assert claim.balance == D("0.00")
+    assert (claim.balance, claim.written_off) == (D("0.00"), D("60.00"))
     assert insurance_balance(setup["client"]) == D("0.00")
+    assert client_balance(setup["client"]) == D("0.00")
     assert Entry.objects.get(claim=claim, kind=EntryKind.WRITE_OFF).amount == D("-60.00")
     _ok(practice)
 
@@ -501,3 +593,19 @@ def test_ledger_check_exits_1_naming_a_claim_whose_stored_balance_disagrees(
         f"FAIL Claim {claim.claim_id}: its balance reads 130.00 but its entries on its payer "
         "sum to 60.00." in out
     )
+
+
+def test_money_for_a_claim_not_found_sits_on_the_payer_naming_its_segment(practice, users, setup):
+    _post(
+        era("ZZNOTOURS1", charge="60", paid="41.6", cas=[("CO", "45", "18.4")]),
+        practice,
+        users["biller"],
+    )
+    [entry] = Entry.objects.filter(practice=practice, claim__isnull=True)
+    # ISA 1, GS 2, ST 3, BPR 4, TRN 5, N1 6, N3 7, N4 8, PER 9, N1 10, LX 11, CLP 12, NM1 13:
+    # the payment is the SVC's, segment 14.
+    assert (entry.payer_id, entry.kind, entry.amount, entry.segment, entry.overpayment) == (
+        setup["payer"].pk, EntryKind.INSURER_PAYMENT, D("-41.60"), 14, True
+    )  # fmt: skip
+    assert entry.source == f"ERA {entry.remittance_id} segment 14"
+    _ok(practice)

@@ -1,7 +1,7 @@
 """Property test: random sequences of money events keep every ledger invariant.
 
 Charges (self-pay and direct), client payments, ERAs with partial payments, denials, patient
-shares and PLBs, reversals, secondary claims, voids, replacements, write-offs and refunds.
+shares and PLBs (interest and takebacks), reversals, secondary and tertiary claims, voids, replacements, write-offs and refunds.
 After each step ``check_practice`` finds nothing and ``knead ledger check`` agrees (exit 0);
 the check includes each claim's cached balance against its entries.
 """
@@ -156,6 +156,22 @@ def _run(practice, users, plan) -> None:
         priority=2,
         member_id="123456789WA",
     )
+    # A third plan, so a secondary claim's "secondary" step makes a tertiary one.
+    Coverage.objects.create(
+        practice=practice,
+        client=setup["client"],
+        payer=Payer.objects.create(
+            practice=practice,
+            name="Cascade Mutual",
+            payer_id="CSC01",
+            address_line1="PO Box 7",
+            city="Tacoma",
+            state="WA",
+            zip_code="98401",
+        ),
+        priority=3,
+        member_id="CSC0000001",
+    )
     biller, desk = users["biller"], users["front_desk"]
     claims: list[Claim] = []
     posted: dict[int, tuple[D, list]] = {}
@@ -203,7 +219,9 @@ def _run(practice, users, plan) -> None:
             if claim.priority > 1:
                 cas = [(g if g != "CO" else "OA", r if g != "CO" else "23", a) for g, r, a in cas]
             _post(
-                _era(claim, paid, cas, plb=D("-1.25") if step[2] % 3 == 0 else D(0)),
+                # PLB: interest added (negative), a takeback (positive, out of the payment), or
+                # none.
+                _era(claim, paid, cas, plb=(D("-1.25"), min(paid, D("2.50")), D(0))[step[2] % 3]),
                 practice,
                 biller,
             )

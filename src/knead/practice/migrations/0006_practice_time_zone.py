@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("practice", "0004_core_payer_kinds"),
+        ("practice", "0005_core_payer_kinds"),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("practice", "0003_timely_filing_months")]
+    dependencies = [("practice", "0004_practice_require_two_factor")]
 
     operations = [
         migrations.AlterField(
