@@ -316,7 +316,7 @@ def _bench_837(count: int) -> float:
     )
     gc.collect()
     start = time.perf_counter()
-    text = write_837p(claims, settings, MemoryControlNumbers(), datetime(2026, 11, 1))
+    text = write_837p(claims, settings, MemoryControlNumbers(), datetime(2026, 11, 1)).text
     seconds = time.perf_counter() - start
     (OUT / f"written-{count}.837").write_text(text)
     return seconds

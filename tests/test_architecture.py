@@ -1,12 +1,18 @@
-"""The billing core stays pure: nothing under knead.billing imports Django."""
+"""The billing core stays pure (nothing under knead.billing imports Django), and the database
+speaks its vocabulary."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import pkgutil
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
+
+from django.apps import apps as django_apps
+from django.db import models
 
 import knead.billing
 
@@ -62,6 +68,80 @@ def test_claims_never_import_remittance():
             else:
                 continue
             offenders += [f"{path.name}: {n}" for n in names if n.startswith("knead.remittance")]
+    assert offenders == []
+
+
+def _core_enums() -> dict[str, type[StrEnum]]:
+    """Every StrEnum of the billing core and of the claim life cycle, by name."""
+    found: dict[str, type[StrEnum]] = {}
+    names = [m.name for m in pkgutil.walk_packages(knead.billing.__path__, "knead.billing.")]
+    for name in [*names, "knead.claims.states"]:
+        for value in vars(importlib.import_module(name)).values():
+            if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum:
+                found.setdefault(value.__name__, value)
+    return found
+
+
+def _django_choices() -> list[type[models.TextChoices]]:
+    django_apps.get_models()  # every app's models (and their choices) are imported
+    classes, todo = [], list(models.TextChoices.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("knead"):
+            classes.append(cls)
+    return classes
+
+
+def test_every_django_choices_class_named_like_a_core_enum_has_exactly_its_values():
+    core = _core_enums()
+    shared = [cls for cls in _django_choices() if cls.__name__ in core]
+    assert {"PayerKind", "InjuryKind", "Relationship", "Sex", "ClaimFrequency"} <= {
+        cls.__name__ for cls in shared
+    }
+    drifted = [
+        cls.__name__
+        for cls in shared
+        if list(cls.values) != [member.value for member in core[cls.__name__]]
+    ]
+    assert drifted == []
+
+
+def test_claim_status_has_one_vocabulary_the_life_cycle_states():
+    status = django_apps.get_model("claims", "Claim")._meta.get_field("status")
+    assert [value for value, _ in status.choices] == [
+        "draft", "ready", "submitted", "accepted", "rejected",
+        "paid", "partial", "denied", "appealed", "closed",
+    ]  # fmt: skip
+    names = {cls.__name__ for cls in _django_choices()}
+    assert "ClaimStatus" not in names
+
+
+def test_workers_comp_is_one_word_in_the_database_and_the_core():
+    payer_kind = django_apps.get_model("practice", "Payer")._meta.get_field("kind")
+    case_kind = django_apps.get_model("clients", "Case")._meta.get_field("kind")
+    assert "workers_comp" in dict(payer_kind.choices)
+    assert "employment" in dict(case_kind.choices)
+    assert "wc" not in dict(payer_kind.choices) | dict(case_kind.choices)
+
+
+def test_today_comes_only_from_the_practice_clock():
+    """``knead.practice.clock.today`` is the one "today": nothing else asks the machine's or the
+    install's date (``knead.billing`` takes dates as arguments)."""
+    one_today = CORE.parent / "practice" / "clock.py"
+    patterns = (
+        "date.today(",
+        "timezone.localdate(",
+        "timezone.now().date()",
+        "datetime.now().date()",
+    )
+    offenders = [
+        f"{path.relative_to(CORE.parent)}:{number}: {line.strip()}"
+        for path in CORE.parent.rglob("*.py")
+        if path != one_today and "migrations" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(pattern in line for pattern in patterns)
+    ]
     assert offenders == []
 
 

@@ -93,7 +93,7 @@ def paper_facts(claim: Claim) -> dict[str, object]:
 def x12_facts(claim: Claim) -> dict[str, object]:
     text = write_837p(
         [claim], settings_from_claim(claim), MemoryControlNumbers(), dt.datetime(2026, 10, 1, 12)
-    )
+    ).text
     segments = list(SegmentStream(text))
 
     def first(seg_id: str, *qualifiers: str, after: int = 0) -> list[str] | None:

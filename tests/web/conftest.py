@@ -12,9 +12,9 @@ from knead.accounts.models import User
 from knead.clients.models import (
     Authorization,
     Case,
-    CaseKind,
     Client,
     Coverage,
+    InjuryKind,
     Referral,
     VerificationCall,
 )
@@ -83,7 +83,7 @@ def make_practice_records(practice: Practice, therapist: User, npi: str, tag: st
     case = Case.objects.create(
         practice=practice,
         client=client,
-        kind=CaseKind.AUTO,
+        kind=InjuryKind.AUTO,
         payer=payer,
         claim_number=f"CLM{tag}",
         accident_date=dt.date(2026, 1, 2),

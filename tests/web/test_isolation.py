@@ -256,7 +256,7 @@ def test_forms_refuse_another_practices_payer(as_role, records, other_records):
             "payer": other_records["payer"].pk,
             "priority": 1,
             "member_id": "X1",
-            "relationship": "18",
+            "relationship": "self",
             "massage_covered": "unknown",
             "referral_required": "unknown",
             "preauth_required": "unknown",

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from knead.clients.models import Authorization, Case, CaseKind, Client, Coverage, Referral
+from knead.clients.models import Authorization, Case, Client, Coverage, InjuryKind, Referral
 from knead.practice.models import Practice, Provider
 from knead.visits.forms import parse_diagnoses, parse_modifiers, parse_pointers
 
@@ -165,14 +165,14 @@ def test_an_auto_case_needs_the_accident_state_and_a_wc_case_the_employer(practi
     auto = Case(
         practice=practice,
         client=records["client"],
-        kind=CaseKind.AUTO,
+        kind=InjuryKind.AUTO,
         accident_date=dt.date(2026, 1, 1),
     )
     assert "state" in errors_of(auto)["accident_state"][0]
     wc = Case(
         practice=practice,
         client=records["client"],
-        kind=CaseKind.WORKERS_COMP,
+        kind=InjuryKind.EMPLOYMENT,
         accident_date=dt.date(2026, 1, 1),
         accident_state="WA",
     )

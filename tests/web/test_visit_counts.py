@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from knead.clients.models import Authorization, Case, CaseKind, Referral
+from knead.clients.models import Authorization, Case, InjuryKind, Referral
 from knead.paperwork.services import reimbursement_kit
 from knead.practice.models import Payer, PayerKind
 from knead.remittance.reports import visits_left
@@ -79,7 +79,7 @@ def story(practice, users):
         practice=practice, name="Safe Auto PIP", payer_id="SAFE1", kind=PayerKind.AUTO
     )
     case = Case.objects.create(
-        practice=practice, client=client, kind=CaseKind.AUTO, payer=carrier,
+        practice=practice, client=client, kind=InjuryKind.AUTO, payer=carrier,
         claim_number="PIP-1", accident_date=days_ago(120), accident_state="WA",
     )  # fmt: skip
     referral = Referral.objects.create(

@@ -10,6 +10,9 @@ import pytest
 from knead.billing.x12.envelope_reader import read_transaction_sets
 from knead.cli import main
 
+# The command takes its control numbers from the database sequence the web app uses.
+pytestmark = pytest.mark.django_db
+
 INQUIRY = {
     "provider": {"name": "Fernwood Bodywork PLLC", "npi": "1234567893", "tax_id": "91-2345678"},
     "payer": {"name": "Salish Health Plan", "id": "SAL01"},

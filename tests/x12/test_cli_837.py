@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from knead.cli import main
 
 from .support import FIXTURES, pyx12_errors
+
+# The command takes its control numbers from the database sequence the web app uses.
+pytestmark = pytest.mark.django_db
 
 CONFIG = {
     "sender_id": "ALDERSUB",

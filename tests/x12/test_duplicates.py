@@ -55,7 +55,7 @@ def _era(
         TradingPartners("PAYER01", "KNEADTEST"), MemoryControlNumbers(control - 1), "HP",
         "005010X221A1", [TransactionSet("835", "005010X221A1", body)],
         dt.datetime(2026, 4, 13, 9, 0), Delimiters(), line_breaks,
-    )  # fmt: skip
+    ).text  # fmt: skip
 
 
 def _read(text: str):

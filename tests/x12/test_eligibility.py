@@ -39,7 +39,7 @@ def _270() -> str:
         MemoryControlNumbers(),
         datetime(2026, 11, 1, 8, 0),
         line_breaks=True,
-    )
+    ).text
 
 
 def test_270_matches_the_golden_file():

@@ -49,7 +49,7 @@ def _claims():
 
 
 def _write(claims, **options):
-    return write_837p(claims, SETTINGS, MemoryControlNumbers(), CREATED, **options)
+    return write_837p(claims, SETTINGS, MemoryControlNumbers(), CREATED, **options).text
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +164,20 @@ def test_claims_beyond_the_per_set_limit_start_a_new_transaction_set(monkeypatch
     text = _write(_claims())
     assert text.count("~ST*837*") == 2 and "~GE*2*1~" in text
     assert pyx12_errors(text) == []
+
+
+def test_the_writer_returns_its_control_numbers_and_each_claims_set(monkeypatch):
+    monkeypatch.setattr(professional_claim, "MAX_CLAIMS_PER_SET", 3)
+    written = write_837p(_claims(), SETTINGS, MemoryControlNumbers(start=76), CREATED)
+    assert (written.interchange_control, written.group_control) == (77, 77)
+    assert written.set_controls == ("0001", "0002")
+    assert written.claim_sets == {
+        "KN-T-0001": "0001",
+        "KN-T-0002": "0001",
+        "KN-T-0003": "0001",
+        "KN-T-0004": "0002",
+    }
+    assert "*00501*000000077*" in written.text and "~GE*2*77~" in written.text
 
 
 def _first(**changes):

@@ -153,7 +153,7 @@ def _expected(written_claims) -> list[tuple[str, Decimal, list[str], list[tuple]
 def test_written_claims_read_back_with_any_delimiters(batch, d, breaks):
     text = write_837p(
         list(batch), SETTINGS, MemoryControlNumbers(), datetime(2026, 11, 1), d, breaks
-    )
+    ).text
     # The writer groups claims by subscriber, so compare as sets keyed by claim ID.
     assert sorted(_read_back(text)) == sorted(_expected(batch))
 
@@ -161,5 +161,5 @@ def test_written_claims_read_back_with_any_delimiters(batch, d, breaks):
 @settings(max_examples=12, deadline=None)
 @given(claim_lists, delimiters)
 def test_pyx12_accepts_random_claims(batch, d):
-    text = write_837p(list(batch), SETTINGS, MemoryControlNumbers(), datetime(2026, 11, 1), d)
+    text = write_837p(list(batch), SETTINGS, MemoryControlNumbers(), datetime(2026, 11, 1), d).text
     assert pyx12_errors(text) == []

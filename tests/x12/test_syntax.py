@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import io
-import json
 from datetime import datetime
 
 import pytest
 
-from knead.billing.x12.control_numbers import FileControlNumbers
 from knead.billing.x12.envelope import (
     MemoryControlNumbers,
     TradingPartners,
     TransactionSet,
     write_interchange,
 )
+from knead.billing.x12.envelope_reader import first_set_kind
 from knead.billing.x12.errors import X12Error
 from knead.billing.x12.syntax import Delimiters, SegmentStream
 
@@ -68,7 +67,7 @@ def _tx(*body):
 
 
 def test_counts_and_control_numbers_are_computed_from_what_is_written():
-    text = write_interchange(
+    written = write_interchange(
         TradingPartners("SENDER", "RECEIVER"),
         MemoryControlNumbers(start=41),
         "FA",
@@ -76,7 +75,12 @@ def test_counts_and_control_numbers_are_computed_from_what_is_written():
         [_tx(("AK1", "HC", "7")), _tx(("AK1", "HC", "8"), ("AK9", "A", "1"))],
         datetime(2026, 1, 2, 3, 4),
     )
-    lines = text.split("~")
+    assert (written.interchange_control, written.group_control, written.set_controls) == (
+        42,
+        42,
+        ("0001", "0002"),
+    )
+    lines = written.text.split("~")
     assert lines[0].startswith("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER ")
     assert lines[0].endswith("*260102*0304*^*00501*000000042*0*P*:")
     assert len(lines[0]) == 105  # ISA is 106 characters with its terminator
@@ -103,7 +107,7 @@ def test_trailing_empty_elements_and_components_are_dropped():
         "V",
         [_tx(("AK2", ("HC", "", ""), "", "x", "", ""))],
         datetime(2026, 1, 1),
-    )
+    ).text
     assert "~AK2*HC**x~" in text
 
 
@@ -121,31 +125,11 @@ def test_data_containing_a_delimiter_is_refused_with_its_position():
     assert "NM103 'A*B' contains the delimiter '*'" in str(caught.value)
 
 
-def test_file_control_numbers_persist_per_sender(tmp_path):
-    path = tmp_path / "counters.json"
-    first = FileControlNumbers(path)
-    assert [
-        first.next_interchange("A"),
-        first.next_interchange("A"),
-        first.next_group("A"),
-        first.next_interchange("B"),
-    ] == [1, 2, 1, 1]
-    again = FileControlNumbers(path)
-    assert again.next_interchange("A") == 3
-    assert json.loads(path.read_text()) == {
-        "A": {"interchange": 3, "group": 1},
-        "B": {"interchange": 1},
-    }
-
-
-def test_control_numbers_wrap_after_nine_digits(tmp_path):
-    path = tmp_path / "counters.json"
-    path.write_text('{"A": {"interchange": 999999999}}')
-    assert FileControlNumbers(path).next_interchange("A") == 1
-
-
-def test_a_corrupt_control_number_file_is_an_error_not_a_reset(tmp_path):
-    path = tmp_path / "counters.json"
-    path.write_text("{not json")
-    with pytest.raises(X12Error, match="cannot read the control-number file"):
-        FileControlNumbers(path).next_interchange("A")
+def test_the_first_sets_kind_is_read_from_st01_not_from_a_control_number():
+    isa = (
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
+        "*260102*0304*^*00501*000000277*0*P*:~"
+    )
+    assert first_set_kind(isa + "GS*FA*S*R*20260102*0304*277*X*005010X231A1~ST*999*0277~") == "999"
+    assert first_set_kind(isa + "GS*HN*S*R*20260102*0304*5*X*005010X214~ST*277*0001~") == "277"
+    assert first_set_kind("not an interchange") == ""

@@ -29,6 +29,7 @@ from knead.billing.errors import InvalidCode
 from knead.billing.scrub import scrub
 from knead.billing.units import UnitRule, allocate_units
 from knead.clients.models import Client
+from knead.practice import clock
 from knead.practice.rules import rules_for_practice
 from knead.visits.models import Visit
 from knead.visits.to_claim import claim_for_visit, with_claim_facts
@@ -136,7 +137,9 @@ def scrub_claim(request: HttpRequest, as_of: dt.date | None = None) -> list[dict
         raise HttpError(422, f"The body is not JSON: {error}") from None
     except ClaimFormatError as error:
         raise HttpError(422, str(error)) from None
-    findings = scrub(claim, rules_for_practice(request.practice), as_of or dt.date.today())
+    findings = scrub(
+        claim, rules_for_practice(request.practice), as_of or clock.today(request.practice)
+    )
     return [finding.to_dict() for finding in findings]
 
 

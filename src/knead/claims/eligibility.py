@@ -13,10 +13,12 @@ from django.utils import timezone
 from knead.billing.x12.eligibility import EligibilityInquiry, benefits_json, read_271, write_270
 from knead.billing.x12.envelope import TradingPartners
 from knead.billing.x12.errors import X12Error
+from knead.claims.control_numbers import DbControlNumbers
 from knead.claims.models import EligibilityCheck
-from knead.claims.services import BillingRefused, DbControlNumbers, file_digest
+from knead.claims.services import BillingRefused, file_digest
 from knead.claims.transport import transport_for
 from knead.clients.models import Coverage, Relationship
+from knead.practice import clock
 
 VERIFIED_DAYS = 30
 
@@ -69,7 +71,7 @@ def new_inquiry(
             TradingPartners(npi[:15], coverage.payer.payer_id[:15] or "PAYER"),
             DbControlNumbers(),
             timezone.localtime().replace(tzinfo=None),
-        )
+        ).text
     except X12Error as error:
         raise BillingRefused(f"The 270 could not be written: {error}") from None
     check.save(update_fields=["trace", "inquiry"])
@@ -117,7 +119,7 @@ def last_verified(coverage: Coverage) -> dt.date | None:
         d
         for d in (
             call.called_on if call else None,
-            timezone.localdate(answer.answered_at) if answer else None,
+            clock.date_of(answer.answered_at, coverage.practice) if answer else None,
         )
         if d
     ]

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from knead.claims.states import ClaimState
+from knead.billing import claim as core
+from knead.choices import choices_from
+from knead.claims.states import LABELS, ClaimState
 from knead.clients.models import Case, Client, Coverage
 from knead.practice.models import Payer, Provider
 from knead.practice.scoping import PracticeScoped
@@ -19,23 +21,14 @@ from knead.visits.models import Visit
 _ZERO = Decimal("0.00")
 
 
-class ClaimStatus(models.TextChoices):
-    DRAFT = ClaimState.DRAFT.value, "Draft"
-    READY = ClaimState.READY.value, "Ready"
-    SUBMITTED = ClaimState.SUBMITTED.value, "Submitted"
-    ACCEPTED = ClaimState.ACCEPTED.value, "Accepted"
-    REJECTED = ClaimState.REJECTED.value, "Rejected"
-    PAID = ClaimState.PAID.value, "Paid"
-    PARTIAL = ClaimState.PARTIAL.value, "Partly paid"
-    DENIED = ClaimState.DENIED.value, "Denied"
-    APPEALED = ClaimState.APPEALED.value, "Appealed"
-    CLOSED = ClaimState.CLOSED.value, "Closed"
-
-
-class Frequency(models.TextChoices):
-    ORIGINAL = "1", "Original"
-    REPLACEMENT = "7", "Corrected (replacement)"
-    VOID = "8", "Void"
+ClaimFrequency = choices_from(
+    core.ClaimFrequency,
+    {
+        core.ClaimFrequency.ORIGINAL: "Original",
+        core.ClaimFrequency.REPLACEMENT: "Corrected (replacement)",
+        core.ClaimFrequency.VOID: "Void",
+    },
+)
 
 
 class Batch(PracticeScoped):
@@ -84,9 +77,14 @@ class Claim(PracticeScoped):
     )
     priority = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(
-        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT, db_index=True
+        max_length=10,
+        choices=choices_from(ClaimState, LABELS).choices,
+        default=ClaimState.DRAFT,
+        db_index=True,
     )
-    frequency = models.CharField(max_length=1, choices=Frequency.choices, default="1")
+    frequency = models.CharField(
+        max_length=1, choices=ClaimFrequency.choices, default=ClaimFrequency.ORIGINAL
+    )
     original_claim_number = models.CharField(
         "payer's original claim number", max_length=50, blank=True
     )

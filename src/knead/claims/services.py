@@ -26,6 +26,7 @@ from knead.billing.rules import Rules
 from knead.billing.scrub import Severity, scrub
 from knead.billing.x12.acknowledgement import read_999
 from knead.billing.x12.claim_status import read_277ca
+from knead.billing.x12.envelope_reader import first_set_kind
 from knead.billing.x12.errors import X12Error
 from knead.billing.x12.professional_claim import (
     ClearinghouseSettings,
@@ -35,6 +36,7 @@ from knead.billing.x12.professional_claim import (
     write_837p,
 )
 from knead.bulk import insert_rows, update_many
+from knead.claims.control_numbers import DbControlNumbers
 from knead.claims.models import (
     AckKind,
     AcknowledgementFile,
@@ -42,13 +44,11 @@ from knead.claims.models import (
     Claim,
     ClaimEvent,
     ClaimLine,
-    ClaimStatus,
-    ControlNumber,
     claim_id_for,
 )
 from knead.claims.states import (
     LAST_PRIORITY,
-    Action,
+    ClaimAction,
     ClaimState,
     Offer,
     TransitionRefused,
@@ -61,6 +61,7 @@ from knead.claims.states import (
 from knead.clients.models import Coverage
 from knead.ledger import services as ledger
 from knead.ledger.selectors import claim_balances, claim_write_offs
+from knead.practice import clock
 from knead.practice.rules import rules_for_practice
 from knead.visits.models import Visit
 from knead.visits.services import billed_payer
@@ -68,7 +69,6 @@ from knead.visits.to_claim import claim_for_visit
 
 S = ClaimState
 _OPEN_STATES = [s.value for s in S if s is not S.CLOSED]
-_SET_SIZE = 5000  # claims per 837P transaction set (the writer's chunk size)
 
 
 # States in which a payer has decided on the claim: closing one writes off what is left.
@@ -102,12 +102,12 @@ def transition(
     """
     check_move(claim.state, target)
     if target is S.READY:
-        findings, _core = _scrub_and_store(claim, timezone.localdate())
+        findings, _core = _scrub_and_store(claim, clock.today(claim.practice))
         errors = [f for f in findings if f["severity"] == Severity.ERROR.value]
         if errors:
             raise ScrubRefused(
                 f"{claim.claim_id} cannot go to READY: the scrubber found "
-                f"{_errors_in_words(errors, timezone.localdate())}",
+                f"{_errors_in_words(errors, clock.today(claim.practice))}",
                 findings,
             )
     return _record_move(claim, target, user=user, reason=reason, source=source)
@@ -205,7 +205,7 @@ def _claimed_visit_ids(practice: Any) -> set[int]:
             claim__primary_claim__isnull=True,
             claim__replaces__isnull=True,
         )
-        .exclude(claim__status=ClaimStatus.CLOSED)
+        .exclude(claim__status=ClaimState.CLOSED)
         .values_list("visit_id", flat=True)
     )
 
@@ -456,9 +456,9 @@ def scrub_claim(
     """Scrub a draft (or ready) claim and store every finding: clean → READY, errors → DRAFT
     with an event naming them. ``as_of`` is the day the scrub counts as: today unless given
     (the web app never gives it; tests and the demo pass the day of their story)."""
-    if not allows(claim.state, Action.SCRUB):
+    if not allows(claim.state, ClaimAction.SCRUB):
         raise BillingRefused("Only draft or ready claims are scrubbed.")
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today(claim.practice)
     findings, _core = _scrub_and_store(claim, as_of)
     _settle_after_scrub(claim, findings, user=user, as_of=as_of, source=source)
     return findings
@@ -515,29 +515,6 @@ def _scrub_and_store(
 # --- control numbers and batches ----------------------------------------------------------
 
 
-class DbControlNumbers:
-    """The x12 core's ``ControlNumbers`` kept in the database, one counter per sender and kind.
-
-    The row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers) inside
-    the caller's transaction, so two batches never get the same number.
-    """
-
-    def next_interchange(self, sender: str) -> int:
-        return self._next(sender, "interchange")
-
-    def next_group(self, sender: str) -> int:
-        return self._next(sender, "group")
-
-    def _next(self, sender: str, kind: str) -> int:
-        with transaction.atomic():
-            counter, _ = ControlNumber.objects.select_for_update().get_or_create(
-                sender=sender, kind=kind
-            )
-            counter.last = counter.last % 999_999_999 + 1
-            counter.save(update_fields=["last"])
-            return counter.last
-
-
 def clearinghouse_settings(first: core.Claim) -> ClearinghouseSettings:
     """``$KNEAD_DATA_DIR/clearinghouse.json`` when present (docs/x12.md), else straight to the
     payer under the billing provider's NPI."""
@@ -587,12 +564,12 @@ def build_batch(
         raise BillingRefused("No ready claims to batch.")
     if any(c.practice_id != practice.pk for c in chosen):
         raise BillingRefused("A claim belongs to another practice.")
-    not_ready = [c.claim_id for c in chosen if not allows(c.state, Action.BATCH)]
+    not_ready = [c.claim_id for c in chosen if not allows(c.state, ClaimAction.BATCH)]
     if not_ready:
         raise BillingRefused(f"Only READY claims can be batched: {', '.join(not_ready)}.")
     if len({c.payer_id for c in chosen}) > 1:
         raise BillingRefused("A batch goes to one payer; choose claims of one payer.")
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today(practice)
     rules = rules_for_practice(practice)
     kept: list[tuple[Claim, core.Claim]] = []
     sent_back: list[Claim] = []
@@ -607,31 +584,31 @@ def build_batch(
         return BatchResult(None, sent_back, as_of)
     setup = clearinghouse_settings(kept[0][1])
     created = timezone.localtime()
-    numbers = DbControlNumbers()
     try:
-        text = write_837p([c for _claim, c in kept], setup, numbers, created.replace(tzinfo=None))
+        written = write_837p(
+            [c for _claim, c in kept], setup, DbControlNumbers(), created.replace(tzinfo=None)
+        )
     except X12Error as error:
         raise BillingRefused(f"The 837P could not be written: {error}") from None
-    isa13 = int(text.split(text[3])[13])
-    gs06 = _gs06(text)
+    isa13 = written.interchange_control
     batch = Batch(
         practice=practice,
         payer=chosen[0].payer,
         sender_id=setup.partners.sender_id,
         receiver_id=setup.partners.receiver_id,
         interchange_control=isa13,
-        group_control=gs06,
+        group_control=written.group_control,
         file_name=f"837P-{isa13:09d}.x12",
-        content=text,
+        content=written.text,
         claim_count=len(kept),
         total_charge=sum((c.charge for c, _core in kept), Decimal("0.00")),
     )
     batch.stamp(user)
     batch.save()
     now = timezone.now()
-    for index, (claim, _core) in enumerate(kept):
+    for claim, core_value in kept:
         claim.batch = batch
-        claim.set_control = f"{index // _SET_SIZE + 1:04d}"
+        claim.set_control = written.claim_sets[core_value.id]
         claim.submitted_at = now
         claim.save(update_fields=["batch", "set_control", "submitted_at"])
         transition(claim, S.SUBMITTED, user=user, reason=f"In {batch}.", source="batch")
@@ -644,7 +621,7 @@ def sent_back_by_batching(practice: Any) -> list[Claim]:
     latest = ClaimEvent.objects.filter(claim=OuterRef("pk")).order_by("-at", "-id")
     return list(
         Claim.objects.for_practice(practice)
-        .filter(status=ClaimStatus.DRAFT)
+        .filter(status=ClaimState.DRAFT)
         .annotate(
             moved_by=Subquery(latest.values("source")[:1]),
             moved_at=Subquery(latest.values("at")[:1]),
@@ -653,16 +630,6 @@ def sent_back_by_batching(practice: Any) -> list[Claim]:
         .select_related("client", "payer")
         .order_by("-moved_at", "-id")
     )
-
-
-def _gs06(text: str) -> int:
-    element = text[3]
-    terminator = text[105]
-    for segment in text.split(terminator):
-        fields = segment.strip().split(element)
-        if fields[0] == "GS":
-            return int(fields[6])
-    raise BillingRefused("The written 837P has no GS segment.")
 
 
 # --- acknowledgments ----------------------------------------------------------------------
@@ -687,7 +654,7 @@ def import_acknowledgement(text: str, *, name: str, user: Any, practice: Any) ->
     if existing:
         return AckResult(existing, True)
     # Decided by ST01 alone: a control number such as 000000277 must not make a 999 a 277CA.
-    kind = AckKind.CLAIM if _st01(text) == "277" else AckKind.FUNCTIONAL
+    kind = AckKind.CLAIM if first_set_kind(text) == "277" else AckKind.FUNCTIONAL
     try:
         outcomes = _from_277ca(text) if kind == AckKind.CLAIM else None
         record = AcknowledgementFile(
@@ -706,15 +673,6 @@ def import_acknowledgement(text: str, *, name: str, user: Any, practice: Any) ->
     record.stamp(user)
     record.save()
     return AckResult(record, False)
-
-
-def _st01(text: str) -> str:
-    element = text[3] if len(text) > 3 else "*"
-    for chunk in text[:600].replace("\n", "").split(text[105] if len(text) > 105 else "~"):
-        fields = chunk.split(element)
-        if fields[0] == "ST" and len(fields) > 1:
-            return fields[1]
-    return ""
 
 
 def _move_if_allowed(claim: Claim, target: ClaimState, user: Any, reason: str, source: str) -> bool:
@@ -819,7 +777,7 @@ def corrected_claim(
     new.pk = None
     new.id = None
     new.claim_id = ""
-    new.status = ClaimStatus.DRAFT
+    new.status = ClaimState.DRAFT
     new.frequency = frequency
     new.original_claim_number = claim.payer_claim_number
     new.replaces = claim
@@ -893,7 +851,7 @@ def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Clai
     ``knead.remittance.secondary.secondary_claim``), after those ``primary`` carried itself.
     ``primary`` is the claim of the payer just before (``Claim.primary_claim`` of the new
     claim)."""
-    if not allows(primary.state, Action.SECONDARY, priority=primary.priority):
+    if not allows(primary.state, ClaimAction.SECONDARY, priority=primary.priority):
         if primary.priority >= LAST_PRIORITY:
             raise BillingRefused("This is the tertiary payer's claim: no payer comes after it.")
         raise BillingRefused("This claim's payer has not adjudicated it yet.")
@@ -907,7 +865,7 @@ def bill_next_payer(primary: Claim, *, user: Any, prior: dict[str, Any]) -> Clai
     )
     if coverage is None:
         raise BillingRefused(f"The client has no {place} coverage on file.")
-    if primary.secondary_claims.exclude(status=ClaimStatus.CLOSED).exists():
+    if primary.secondary_claims.exclude(status=ClaimState.CLOSED).exists():
         raise BillingRefused(f"A {place} claim already exists for this claim.")
     new = Claim(
         practice=primary.practice,

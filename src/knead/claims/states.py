@@ -25,6 +25,19 @@ class ClaimState(StrEnum):
     CLOSED = "closed"
 
 
+LABELS: dict[ClaimState, str] = {
+    ClaimState.DRAFT: "Draft",
+    ClaimState.READY: "Ready",
+    ClaimState.SUBMITTED: "Submitted",
+    ClaimState.ACCEPTED: "Accepted",
+    ClaimState.REJECTED: "Rejected",
+    ClaimState.PAID: "Paid",
+    ClaimState.PARTIAL: "Partly paid",
+    ClaimState.DENIED: "Denied",
+    ClaimState.APPEALED: "Appealed",
+    ClaimState.CLOSED: "Closed",
+}
+
 S = ClaimState
 _ADJUDICATED = frozenset({S.PAID, S.PARTIAL, S.DENIED})
 
@@ -91,7 +104,7 @@ def check_move(current: ClaimState, target: ClaimState) -> None:
 HAND_MOVES: tuple[ClaimState, ...] = (S.READY, S.DRAFT, S.CLOSED)
 
 
-class Action(StrEnum):
+class ClaimAction(StrEnum):
     """What can be done to a claim besides moving it by hand."""
 
     SCRUB = "scrub"
@@ -102,13 +115,13 @@ class Action(StrEnum):
     APPEAL = "appeal"
 
 
-ACTION_STATES: dict[Action, frozenset[ClaimState]] = {
-    Action.SCRUB: frozenset({S.DRAFT, S.READY}),
-    Action.BATCH: frozenset({S.READY}),
-    Action.CORRECT: _ADJUDICATED,
-    Action.VOID: _ADJUDICATED,
-    Action.SECONDARY: _ADJUDICATED,
-    Action.APPEAL: frozenset({S.PARTIAL, S.DENIED, S.APPEALED}),
+ACTION_STATES: dict[ClaimAction, frozenset[ClaimState]] = {
+    ClaimAction.SCRUB: frozenset({S.DRAFT, S.READY}),
+    ClaimAction.BATCH: frozenset({S.READY}),
+    ClaimAction.CORRECT: _ADJUDICATED,
+    ClaimAction.VOID: _ADJUDICATED,
+    ClaimAction.SECONDARY: _ADJUDICATED,
+    ClaimAction.APPEAL: frozenset({S.PARTIAL, S.DENIED, S.APPEALED}),
 }
 
 
@@ -116,10 +129,10 @@ ACTION_STATES: dict[Action, frozenset[ClaimState]] = {
 LAST_PRIORITY = 3
 
 
-def allows(current: ClaimState, action: Action, *, priority: int = 1) -> bool:
+def allows(current: ClaimState, action: ClaimAction, *, priority: int = 1) -> bool:
     """Whether ``action`` may be done to a claim in ``current``; the tertiary payer's claim
     (``priority`` 3) has no next payer's claim."""
-    if action is Action.SECONDARY and priority >= LAST_PRIORITY:
+    if action is ClaimAction.SECONDARY and priority >= LAST_PRIORITY:
         return False
     return current in ACTION_STATES[action]
 
@@ -133,7 +146,7 @@ def hand_moves(current: ClaimState) -> list[ClaimState]:
 class Offer:
     """One button on a claim's page: an action, or a move by hand to ``target``."""
 
-    action: Action | None
+    action: ClaimAction | None
     label: str
     target: ClaimState | None = None
     confirm: str = ""
@@ -145,11 +158,11 @@ _MOVE_LABELS = {
     S.CLOSED: "Close",
 }
 _ACTION_LABELS = {
-    Action.SCRUB: ("Scrub again", ""),
-    Action.CORRECT: ("Corrected claim (7)", ""),
-    Action.VOID: ("Void (8)", "Void this claim with the payer?"),
-    Action.SECONDARY: ("Next payer's claim", ""),
-    Action.APPEAL: ("Start an appeal", ""),
+    ClaimAction.SCRUB: ("Scrub again", ""),
+    ClaimAction.CORRECT: ("Corrected claim (7)", ""),
+    ClaimAction.VOID: ("Void (8)", "Void this claim with the payer?"),
+    ClaimAction.SECONDARY: ("Next payer's claim", ""),
+    ClaimAction.APPEAL: ("Start an appeal", ""),
 }
 
 
@@ -164,12 +177,12 @@ def offers(current: ClaimState, *, priority: int = 1) -> tuple[Offer, ...]:
     (a primary's is the secondary claim, a secondary's the tertiary claim).
     """
     moves = hand_moves(current)
-    labels = {**_ACTION_LABELS, Action.SECONDARY: (_NEXT_PAYER.get(priority, ""), "")}
+    labels = {**_ACTION_LABELS, ClaimAction.SECONDARY: (_NEXT_PAYER.get(priority, ""), "")}
     actions = [
         Offer(action, *labels[action])
         for action in labels
         if allows(current, action, priority=priority)
-        and not (action is Action.SCRUB and S.READY in moves)
+        and not (action is ClaimAction.SCRUB and S.READY in moves)
     ]
     return (
         *actions,

@@ -3,8 +3,6 @@ history, batches and their files, acknowledgments, eligibility checks."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -18,7 +16,7 @@ from knead.accounts.roles import requires
 from knead.audit.models import Action
 from knead.audit.services import record
 from knead.claims import eligibility
-from knead.claims.models import AcknowledgementFile, Batch, Claim, ClaimStatus, EligibilityCheck
+from knead.claims.models import AcknowledgementFile, Batch, Claim, EligibilityCheck
 from knead.claims.services import (
     BillingRefused,
     allowed_actions,
@@ -34,9 +32,10 @@ from knead.claims.services import (
     scrub_claim,
     sent_back_by_batching,
 )
-from knead.claims.states import ClaimState, TransitionRefused, hand_moves
+from knead.claims.states import LABELS, ClaimState, TransitionRefused, hand_moves
 from knead.claims.transport import transport_for
 from knead.clients.models import Coverage
+from knead.practice import clock
 from knead.visits.models import Visit
 
 PAGE = 50
@@ -54,7 +53,7 @@ def _download(request: HttpRequest, obj: object, content: str, name: str) -> Htt
 def claim_list(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.for_practice(request.practice).select_related("client", "payer")
     status = request.GET.get("status", "")
-    if status in ClaimStatus.values:
+    if status in LABELS:
         claims = claims.filter(status=status)
     query = request.GET.get("q", "").strip()
     if query:
@@ -69,9 +68,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(claims.order_by("-service_from", "-id"), PAGE)
     if not query:
         # The per-status counts are already there: no second COUNT over every claim.
-        paginator.count = (
-            counts.get(status, 0) if status in ClaimStatus.values else sum(counts.values())
-        )
+        paginator.count = counts.get(status, 0) if status in LABELS else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     record(request, Action.SEARCH if query else Action.LIST, object_type="claims.claim")
     return render(
@@ -81,7 +78,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "status": status,
             "query": query,
-            "statuses": [(v, label, counts.get(v, 0)) for v, label in ClaimStatus.choices],
+            "statuses": [(v, label, counts.get(v, 0)) for v, label in LABELS.items()],
         },
     )
 
@@ -193,7 +190,7 @@ def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_list(request: HttpRequest) -> HttpResponse:
     ready = (
         Claim.objects.for_practice(request.practice)
-        .filter(status=ClaimStatus.READY)
+        .filter(status=ClaimState.READY)
         .values("payer_id", "payer__name")
         .order_by("payer__name")
     )
@@ -223,7 +220,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @requires("billing.edit")
 def batch_new(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.for_practice(request.practice).filter(
-        status=ClaimStatus.READY, payer_id=request.POST.get("payer") or 0
+        status=ClaimState.READY, payer_id=request.POST.get("payer") or 0
     )
     try:
         result = build_batch(claims.order_by("id"), user=request.user, practice=request.practice)
@@ -314,7 +311,10 @@ def eligibility_new(request: HttpRequest, pk: int) -> HttpResponse:
     coverage = get_object_or_404(Coverage.objects.for_practice(request.practice), pk=pk)
     try:
         check = eligibility.new_inquiry(
-            coverage, user=request.user, day=dt.date.today(), send=request.POST.get("send") == "1"
+            coverage,
+            user=request.user,
+            day=clock.today(request.practice),
+            send=request.POST.get("send") == "1",
         )
     except BillingRefused as error:
         messages.error(request, str(error))
@@ -361,7 +361,7 @@ def claim_cms1500(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_practice(request.practice), pk=pk)
     mode = FormMode.DATA_ONLY if request.GET.get("mode") == "data" else FormMode.REPLICA
     data = claims_cms1500_pdf(
-        [core_claim(claim)], request.practice, mode=mode, signed_on=dt.date.today()
+        [core_claim(claim)], request.practice, mode=mode, signed_on=clock.today(request.practice)
     )
     return pdf_response(
         request, data, name=f"cms1500-{claim.claim_id}.pdf", obj=claim, what="cms1500"

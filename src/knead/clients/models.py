@@ -12,6 +12,9 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.urls import reverse
 
+from knead.billing import claim as core
+from knead.choices import choices_from
+from knead.practice import clock
 from knead.practice.models import Payer
 from knead.practice.scoping import PHONE, STATE, Address, PracticeScoped
 from knead.validators import split_codes, validate_icd10, validate_npi, validate_procedure_list
@@ -20,10 +23,15 @@ _percent = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 _money = [MinValueValidator(Decimal("0"))]
 
 
-class Sex(models.TextChoices):
-    FEMALE = "F", "Female"
-    MALE = "M", "Male"
-    UNKNOWN = "U", "Unknown / not stated"
+Sex = choices_from(
+    core.Sex,
+    {core.Sex.MALE: "Male", core.Sex.FEMALE: "Female", core.Sex.UNKNOWN: "Unknown / not stated"},
+)
+
+
+def _today(record: PracticeScoped) -> dt.date:
+    """Today for the record's practice (the install's date before it has one)."""
+    return clock.today(record.practice if record.practice_id else None)
 
 
 class Client(PracticeScoped, Address):
@@ -62,7 +70,7 @@ class Client(PracticeScoped, Address):
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
 
     def clean(self) -> None:
-        if self.date_of_birth and self.date_of_birth > dt.date.today():
+        if self.date_of_birth and self.date_of_birth > _today(self):
             raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
 
 
@@ -72,11 +80,15 @@ class Priority(models.IntegerChoices):
     TERTIARY = 3, "Tertiary"
 
 
-class Relationship(models.TextChoices):
-    SELF = "18", "Self"
-    SPOUSE = "01", "Spouse"
-    CHILD = "19", "Child"
-    OTHER = "G8", "Other"
+Relationship = choices_from(
+    core.Relationship,
+    {
+        core.Relationship.SELF: "Self",
+        core.Relationship.SPOUSE: "Spouse",
+        core.Relationship.CHILD: "Child",
+        core.Relationship.OTHER: "Other",
+    },
+)
 
 
 class Tristate(models.TextChoices):
@@ -93,7 +105,7 @@ class Coverage(PracticeScoped):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.PRIMARY)
     relationship = models.CharField(
         "client's relationship to subscriber",
-        max_length=2,
+        max_length=6,
         choices=Relationship.choices,
         default=Relationship.SELF,
     )
@@ -203,17 +215,21 @@ class VerificationCall(PracticeScoped):
         return f"Verification {self.called_on} ref {self.reference_number or '—'}"
 
 
-class CaseKind(models.TextChoices):
-    AUTO = "auto", "Auto accident (PIP / med-pay)"
-    WORKERS_COMP = "wc", "Workers' comp"
-    OTHER_ACCIDENT = "other", "Other accident"
+InjuryKind = choices_from(
+    core.InjuryKind,
+    {
+        core.InjuryKind.AUTO: "Auto accident (PIP / med-pay)",
+        core.InjuryKind.EMPLOYMENT: "Workers' comp",
+        core.InjuryKind.OTHER_ACCIDENT: "Other accident",
+    },
+)
 
 
 class Case(PracticeScoped):
     """An injury case billed to an auto (PIP) or workers' comp carrier, or another accident."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
-    kind = models.CharField(max_length=5, choices=CaseKind.choices)
+    kind = models.CharField(max_length=14, choices=InjuryKind.choices)
     payer = models.ForeignKey(
         Payer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
@@ -242,13 +258,13 @@ class Case(PracticeScoped):
 
     def clean(self) -> None:
         errors = {}
-        if self.accident_date and self.accident_date > dt.date.today():
+        if self.accident_date and self.accident_date > _today(self):
             errors["accident_date"] = "The accident date cannot be in the future."
-        if self.kind in (CaseKind.AUTO, CaseKind.WORKERS_COMP) and not self.accident_state:
+        if self.kind in (InjuryKind.AUTO, InjuryKind.EMPLOYMENT) and not self.accident_state:
             errors["accident_state"] = (
                 "Auto and workers' comp claims need the state where the accident happened."
             )
-        if self.kind == CaseKind.WORKERS_COMP and not self.employer_name:
+        if self.kind == InjuryKind.EMPLOYMENT and not self.employer_name:
             errors["employer_name"] = "A workers' comp case needs the employer."
         if errors:
             raise ValidationError(errors)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from knead.accounts.roles import requires
@@ -26,6 +25,7 @@ from knead.clients.forms import (
 )
 from knead.clients.models import Authorization, Case, Client, Coverage, Referral, VerificationCall
 from knead.clients.services import archived_clients, restore_client
+from knead.practice import clock
 from knead.practice.services import save_record
 from knead.visits.selectors import authorization_usages, coverage_usages, referral_usages
 from knead.web import RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
@@ -64,7 +64,7 @@ class ClientDetail(RecordDetailView):
         client = self.object
         live = {"deleted_at__isnull": True}
         coverages = list(client.coverages.filter(**live).select_related("payer"))
-        years = coverage_usages(coverages, on=timezone.localdate())
+        years = coverage_usages(coverages, on=clock.today(client.practice))
         for coverage in coverages:
             coverage.last_verified = selectors.last_verified(coverage)
             coverage.usage = years[coverage.pk]
@@ -202,7 +202,8 @@ class CoverageDetail(RecordDetailView):
         context["client"] = self.object.client
         context["calls"] = self.object.verifications.filter(deleted_at__isnull=True)
         context["call_form"] = kwargs.get("call_form") or VerificationCallForm(
-            practice=self.request.practice, initial={"called_on": timezone.localdate()}
+            practice=self.request.practice,
+            initial={"called_on": clock.today(self.request.practice)},
         )
         return context
 

@@ -42,24 +42,18 @@ def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
 def _report(args: argparse.Namespace) -> int:
     django_setup()
     from django.db import DatabaseError
-    from django.utils import timezone
 
+    from knead.practice import clock
     from knead.practice.models import Practice
     from knead.remittance import reports
 
     name = NAMES[args.name]
     spec = reports.REPORTS[name]
-    today = timezone.localdate()
     if spec.filter is not reports.Filter.PERIOD and (args.start or args.end):
         print(f"knead report: {args.name} takes no --from/--to", file=sys.stderr)
         return 2
     if spec.filter is not reports.Filter.AS_OF and args.as_of:
         print(f"knead report: {args.name} takes no --as-of", file=sys.stderr)
-        return 2
-    try:
-        query = reports.report_query(start=args.start, end=args.end, as_of=args.as_of, today=today)
-    except reports.ReportInputError as error:
-        print(f"knead report: {error}", file=sys.stderr)
         return 2
     lookup = {"pk": int(args.practice)} if args.practice.isdigit() else {"name": args.practice}
     try:
@@ -72,6 +66,12 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     if practice is None:
         print(f"knead report: no practice named {args.practice!r}", file=sys.stderr)
+        return 2
+    today = clock.today(practice)
+    try:
+        query = reports.report_query(start=args.start, end=args.end, as_of=args.as_of, today=today)
+    except reports.ReportInputError as error:
+        print(f"knead report: {error}", file=sys.stderr)
         return 2
     data = reports.build_report(practice, name, query, today)
     text = reports.report_csv(data) if args.csv else _table(data.header, data.rows)

@@ -21,8 +21,10 @@ def parse_as_of(value: str | None, command: str) -> dt.date | None:
     stderr naming the command) when it is not a date YYYY-MM-DD."""
     import datetime as dt
 
+    from knead.practice import clock
+
     if not value:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -27,9 +27,10 @@ def _superbill(args: argparse.Namespace) -> int:
     from knead.billing.errors import InvalidCode
     from knead.billing.rules import load_rules
     from knead.billing.scrub import Severity
+    from knead.practice import clock
 
     try:
-        issued = dt.date.fromisoformat(args.issued) if args.issued else dt.date.today()
+        issued = dt.date.fromisoformat(args.issued) if args.issued else clock.today()
     except ValueError:
         print(
             f"knead superbill: --issued must be a date YYYY-MM-DD, not {args.issued!r}",

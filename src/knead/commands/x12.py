@@ -16,9 +16,20 @@ if TYPE_CHECKING:
     import argparse
     from pathlib import Path
 
+    from knead.billing.x12.envelope import ControlNumbers
+
 
 def _fail(command: str, path: str, error: Exception) -> int:
     print(f"knead x12 {command}: {path}: {error}", file=sys.stderr)
+    return 2
+
+
+def _no_database(command: str, error: Exception) -> int:
+    print(
+        f"knead x12 {command}: cannot take control numbers from the database ({error}); "
+        "run `knead migrate` first? Nothing written.",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -203,11 +214,12 @@ def _write_837(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from django.db import DatabaseError
+
     from knead.billing.claim_json import ClaimFormatError, load_claims
     from knead.billing.errors import InvalidCode
     from knead.billing.rules import load_rules
     from knead.billing.scrub import Severity, scrub
-    from knead.billing.x12.control_numbers import FileControlNumbers
     from knead.billing.x12.errors import X12Error
     from knead.billing.x12.professional_claim import (
         claim_problem,
@@ -258,14 +270,27 @@ def _write_837(args: argparse.Namespace) -> int:
             from dataclasses import replace
 
             settings = replace(settings, partners=replace(settings.partners, production=False))
-        text = write_837p(accepted, settings, FileControlNumbers(), dt.datetime.now())
+        text = write_837p(accepted, settings, _control_numbers(), dt.datetime.now()).text
         if args.output:
             Path(args.output).write_text(text)
         else:
             sys.stdout.write(text + "\n")
     except (X12Error, OSError, ValueError) as error:
         return _fail("837", args.claims, error)
+    except DatabaseError as error:
+        return _no_database("837", error)
     return 1 if len(accepted) < len(claims) else 0
+
+
+def _control_numbers() -> ControlNumbers:
+    """The database's control-number sequence, the one the web app's batches use, so a file
+    written here never repeats an ISA13 or GS06 the app has sent (or will send)."""
+    from knead.commands import django_setup
+
+    django_setup()
+    from knead.claims.control_numbers import DbControlNumbers
+
+    return DbControlNumbers()
 
 
 def _clearinghouse_config(given: str | None) -> Path:
@@ -283,7 +308,8 @@ def _write_270(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from knead.billing.x12.control_numbers import FileControlNumbers
+    from django.db import DatabaseError
+
     from knead.billing.x12.eligibility import inquiry_from_dict, write_270
     from knead.billing.x12.envelope import TradingPartners
     from knead.billing.x12.errors import X12Error
@@ -314,13 +340,15 @@ def _write_270(args: argparse.Namespace) -> int:
             from dataclasses import replace
 
             partners = replace(partners, production=False)
-        text = write_270(inquiries, partners, FileControlNumbers(), dt.datetime.now())
+        text = write_270(inquiries, partners, _control_numbers(), dt.datetime.now()).text
         if args.output:
             Path(args.output).write_text(text)
         else:
             sys.stdout.write(text + "\n")
     except (X12Error, OSError, ValueError) as error:
         return _fail("270", args.inquiries, error)
+    except DatabaseError as error:
+        return _no_database("270", error)
     return 0
 
 

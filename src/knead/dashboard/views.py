@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from knead.audit.models import Action
 from knead.audit.services import record
 from knead.dashboard import selectors
+from knead.practice import clock
 
 PANEL_SIZE = 8
 
@@ -14,7 +14,7 @@ PANEL_SIZE = 8
 def home(request: HttpRequest) -> HttpResponse:
     if request.practice is None:
         return render(request, "dashboard/no_practice.html")
-    today = timezone.localdate()
+    today = clock.today(request.practice)
     panels = {
         "today": selectors.todays_visits(request.practice, today),
         "unsigned": selectors.unsigned_notes(request.practice, today),

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from knead.billing.x12.envelope import (
     MemoryControlNumbers,
     Segment,
@@ -39,7 +37,7 @@ from knead.billing.x12.envelope import (
     TransactionSet,
     write_interchange,
 )
-from knead.claims.models import Claim, ClaimStatus
+from knead.claims.models import Claim
 from knead.claims.services import (
     billable_visits,
     build_batch,
@@ -47,8 +45,10 @@ from knead.claims.services import (
     import_acknowledgement,
     scrub_claim,
 )
+from knead.claims.states import ClaimState
 from knead.clients.models import Coverage
 from knead.demo.clock import story_day
+from knead.practice import clock
 from knead.practice.models import ContractRate, Membership, Payer, PayerKind, Role
 from knead.remittance.imports import start_import
 from knead.remittance.secondary import secondary_claim
@@ -103,7 +103,7 @@ def era_text(
         TradingPartners("DEMOPAYER", "KNEADDEMO"), MemoryControlNumbers(control - 1), "HP",
         "005010X221A1", [TransactionSet("835", "", [*header, *body])],
         dt.datetime.combine(paid_on, dt.time(9)),
-    )  # fmt: skip
+    ).text  # fmt: skip
 
 
 def _negate(segment: Segment) -> Segment:
@@ -190,7 +190,7 @@ class _Story:
         self.secondaries = []
         for claim in claims:
             scrub_claim(claim, user=self.user, as_of=day)
-        ready = [c for c in claims if c.status == ClaimStatus.READY]
+        ready = [c for c in claims if c.status == ClaimState.READY]
         for payer_id in sorted({c.payer_id for c in ready}):
             group = [c for c in ready if c.payer_id == payer_id]
             batch = build_batch(group, user=self.user, practice=self.practice, as_of=day).batch
@@ -233,7 +233,7 @@ class _Story:
                 ("AK2", "837", "0001", "005010X222A1"), ("IK5", "A"),
                 ("AK9", "A", "1", "1", "1")])],
             dt.datetime.combine(day, dt.time(16)),
-        )  # fmt: skip
+        ).text  # fmt: skip
         import_acknowledgement(
             text, name=f"{batch.file_name}.999", user=self.user, practice=self.practice
         )
@@ -357,10 +357,10 @@ class _Story:
         for item in paid_claims:
             claim = Claim.objects.get(pk=item.claim.pk)
             if claim.client_id in dual:
-                if claim.status == ClaimStatus.PAID and item.patient > 0:
+                if claim.status == ClaimState.PAID and item.patient > 0:
                     self.secondaries.append(secondary_claim(claim, user=self.user))
                     self.secondary_count += 1
-            elif not self.reversed_one and claim.status == ClaimStatus.PAID:
+            elif not self.reversed_one and claim.status == ClaimState.PAID:
                 when = day + dt.timedelta(days=REVERSAL_DAYS)
                 if when < self.today:
                     self.reversal, self.reversed_one = (when, payer, item), True
@@ -395,7 +395,7 @@ def seed_billing(practice: Any, out: Callable[[str], None] = print, seed: int = 
         out("Billing: no signed visits to bill.")
         return
     story = _Story(practice, membership.user if membership else None, random.Random(seed),
-                   timezone.localdate())  # fmt: skip
+                   clock.today(practice))  # fmt: skip
     story.tell(visits)
     out(
         f"Billing: {story.claims} claims and {story.secondary_count} secondary claims in "

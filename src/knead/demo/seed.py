@@ -20,9 +20,9 @@ from knead.billing.identifiers import npi_check_digit
 from knead.clients.models import (
     Authorization,
     Case,
-    CaseKind,
     Client,
     Coverage,
+    InjuryKind,
     Referral,
     Relationship,
     Tristate,
@@ -31,9 +31,10 @@ from knead.clients.models import (
 from knead.demo.billing import seed_billing
 from knead.demo.payments import seed_payments
 from knead.ledger.services import charge_signed_visits
+from knead.practice import clock
 from knead.practice.models import (
     Credentialing,
-    CredentialingStatus,
+    CredentialingProgress,
     FeeScheduleEntry,
     Membership,
     Payer,
@@ -186,7 +187,7 @@ def _create_practice() -> Practice:
                 npi=_npi(rng),
                 licence_state="WA",
                 licence_number=f"MA{rng.randrange(10**7, 10**8)}",
-                licence_expires=dt.date.today() + dt.timedelta(days=rng.randrange(60, 700)),
+                licence_expires=clock.today(practice) + dt.timedelta(days=rng.randrange(60, 700)),
                 tax_id_kind="EIN",
                 tax_id="91-1234567",
                 email=f"{first.lower()}@example.test",
@@ -215,14 +216,16 @@ def _create_practice() -> Practice:
         for payer in payers:
             # The newest therapist is still waiting on one payer; everyone else is in network.
             waiting = index == 2 and payer.name == "UnitedHealthcare"
-            status = CredentialingStatus.PENDING if waiting else CredentialingStatus.CREDENTIALED
+            status = (
+                CredentialingProgress.PENDING if waiting else CredentialingProgress.CREDENTIALED
+            )
             Credentialing.objects.create(
                 practice=practice,
                 provider=provider,
                 payer=payer,
                 status=status,
-                applied_on=dt.date.today() - dt.timedelta(days=rng.randrange(90, 900)),
-                effective_on=dt.date.today() - dt.timedelta(days=rng.randrange(10, 80))
+                applied_on=clock.today(practice) - dt.timedelta(days=rng.randrange(90, 900)),
+                effective_on=clock.today(practice) - dt.timedelta(days=rng.randrange(10, 80))
                 if status == "credentialed"
                 else None,
             )
@@ -233,7 +236,7 @@ def _create_practice() -> Practice:
     medicaid = next(p for p in payers if p.kind == PayerKind.MEDICAID)
     auto = next(p for p in payers if p.kind == PayerKind.AUTO)
     wc = next(p for p in payers if p.kind == PayerKind.WORKERS_COMP)
-    today = dt.date.today()
+    today = clock.today(practice)
     for index in range(60):
         client = Client.objects.create(
             practice=practice,
@@ -305,19 +308,19 @@ def _create_practice() -> Practice:
                     )
                 )
         if index % 5 == 0:
-            kind = CaseKind.WORKERS_COMP if index % 15 == 0 else CaseKind.AUTO
+            kind = InjuryKind.EMPLOYMENT if index % 15 == 0 else InjuryKind.AUTO
             accident = today - dt.timedelta(days=rng.randrange(20, 170))
             case = Case.objects.create(
                 practice=practice,
                 client=client,
                 kind=kind,
-                payer=wc if kind == CaseKind.WORKERS_COMP else auto,
+                payer=wc if kind == InjuryKind.EMPLOYMENT else auto,
                 claim_number=fake.bothify("CLM-########"),
                 accident_date=accident,
                 accident_state="WA",
                 adjuster_name=fake.name(),
                 adjuster_phone=fake.numerify("800-555-0###"),
-                employer_name=fake.company()[:60] if kind == CaseKind.WORKERS_COMP else "",
+                employer_name=fake.company()[:60] if kind == InjuryKind.EMPLOYMENT else "",
                 attorney_name=fake.name() if rng.random() < 0.3 else "",
             )
             Referral.objects.create(
@@ -373,10 +376,10 @@ def _add_visits(practice: Practice, count: int, seed: int) -> None:
     fees = fee_schedule(practice)
     in_network = set(
         Credentialing.objects.filter(
-            practice=practice, status=CredentialingStatus.CREDENTIALED
+            practice=practice, status=CredentialingProgress.CREDENTIALED
         ).values_list("provider_id", "payer_id")
     )
-    today = dt.date.today()
+    today = clock.today(practice)
     now = timezone.now()
     batch: list[tuple[Visit, list]] = []
     for number in range(count):

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from knead.ledger.models import PaymentKind, PaymentMethod
 
@@ -38,10 +37,6 @@ class MoneyField(forms.Field):
             raise forms.ValidationError("Enter dollars and cents, e.g. 165.00.") from None
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 class PaymentForm(forms.Form):
     """Money taken from the client. With no visit ticked it pays the oldest open visits first."""
 
@@ -57,9 +52,7 @@ class PaymentForm(forms.Form):
         required=False,
         help_text="Never the whole card number: the terminal keeps that.",
     )
-    received_on = forms.DateField(
-        label="Received on", widget=_DATE, initial=_today, error_messages=_DATE_ERRORS
-    )
+    received_on = forms.DateField(label="Received on", widget=_DATE, error_messages=_DATE_ERRORS)
     kind = forms.ChoiceField(
         label="What it is",
         choices=[
@@ -106,14 +99,10 @@ class RefundForm(forms.Form):
     method = forms.ChoiceField(
         label="Refunded by", choices=PaymentMethod.choices, initial=PaymentMethod.CARD
     )
-    refunded_on = forms.DateField(
-        label="Refunded on", widget=_DATE, initial=_today, error_messages=_DATE_ERRORS
-    )
+    refunded_on = forms.DateField(label="Refunded on", widget=_DATE, error_messages=_DATE_ERRORS)
 
 
 class StatementDateForm(forms.Form):
     """The date of a statement (or of a run for every client with a balance)."""
 
-    period_end = forms.DateField(
-        label="Statement date", widget=_DATE, initial=_today, error_messages=_DATE_ERRORS
-    )
+    period_end = forms.DateField(label="Statement date", widget=_DATE, error_messages=_DATE_ERRORS)

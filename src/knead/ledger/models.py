@@ -13,16 +13,16 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from knead.billing import claim as core
 from knead.billing.ledger import LABELS, EntryKind
+from knead.choices import choices_from
 from knead.claims.models import Claim, ClaimLine
 from knead.clients.models import Client
 from knead.practice.models import Payer
 from knead.practice.scoping import PracticeScoped
 from knead.visits.models import ServiceLine, Visit
 
-EntryKindChoices = models.TextChoices(  # type: ignore[misc]
-    "EntryKindChoices", [(k.name, (k.value, LABELS[k])) for k in EntryKind]
-)
+EntryKindChoices = choices_from(EntryKind, LABELS)
 
 
 class AppendOnly(Exception):
@@ -37,12 +37,16 @@ class EntryQuerySet(models.QuerySet):
         raise AppendOnly("Ledger entries are append-only; post a reversal instead.")
 
 
-class PaymentMethod(models.TextChoices):
-    CARD = "card", "Card (on the practice's terminal)"
-    CASH = "cash", "Cash"
-    CHECK = "check", "Check"
-    HSA_FSA = "hsa_fsa", "HSA / FSA card"
-    OTHER = "other", "Other"
+PaymentMethod = choices_from(
+    core.PaymentMethod,
+    {
+        core.PaymentMethod.CASH: "Cash",
+        core.PaymentMethod.CHECK: "Check",
+        core.PaymentMethod.CARD: "Card (on the practice's terminal)",
+        core.PaymentMethod.HSA_FSA: "HSA / FSA card",
+        core.PaymentMethod.OTHER: "Other",
+    },
+)
 
 
 class PaymentKind(models.TextChoices):

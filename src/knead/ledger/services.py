@@ -33,6 +33,8 @@ from knead.billing.paths import BillingPath
 from knead.bulk import insert_rows
 from knead.claims.models import Claim, ClaimLine
 from knead.ledger.models import Entry, Payment, PaymentKind, PaymentMethod
+from knead.practice import clock
+from knead.practice.models import Practice
 from knead.visits.models import ServiceLine, Visit
 
 K = EntryKind
@@ -188,7 +190,7 @@ def _release_payments(line: ServiceLine, *, user: Any) -> list[Entry]:
                 visit=None,
                 user=user,
                 memo="Credit on account",
-                day=timezone.localdate(),
+                day=clock.today(line.visit.practice),
             )
         )
     return made
@@ -206,7 +208,7 @@ def reverse(entry: Entry, *, user: Any, memo: str, day: dt.date | None = None) -
         claim_line_id=entry.claim_line_id,
         kind=K.REVERSAL,
         amount=-entry.amount,
-        posted_on=day or timezone.localdate(),
+        posted_on=day or clock.today(entry.practice),
         reverses=entry,
         payment_id=entry.payment_id,
         adjudication=entry.adjudication,
@@ -297,7 +299,7 @@ def bill_claim(claim: Claim, *, user: Any) -> None:
                 visit_id=line.visit_id,
                 service_line_id=line.service_line_id,
                 user=user,
-                day=timezone.localdate(),
+                day=clock.today(claim.practice),
                 memo=f"Billed on claim {claim.claim_id}",
             )
 
@@ -329,7 +331,7 @@ def replace_claim(original: Claim, replacement: Claim, *, user: Any) -> None:
             visit_id=line.visit_id,
             service_line_id=line.service_line_id,
             user=user,
-            day=timezone.localdate(),
+            day=clock.today(original.practice),
             memo=f"Replaced by claim {replacement.claim_id}",
         )
 
@@ -351,7 +353,7 @@ def void_claim(original: Claim, void: Claim, *, user: Any) -> None:
             claim_line=line,
             kind=K.VOID,
             amount=-amount,
-            posted_on=timezone.localdate(),
+            posted_on=clock.today(original.practice),
             memo=f"Voided by claim {void.claim_id}",
             created_by=user,
         )
@@ -378,7 +380,7 @@ def bill_secondary(primary: Claim, secondary: Claim, *, user: Any) -> None:
             visit_id=line.visit_id,
             service_line_id=line.service_line_id,
             user=user,
-            day=timezone.localdate(),
+            day=clock.today(primary.practice),
             memo=f"Billed to the next payer on claim {secondary.claim_id}",
         )
 
@@ -402,7 +404,7 @@ def settle_closed_claim(claim: Claim, *, adjudicated: bool, user: Any) -> None:
                 visit_id=line.visit_id,
                 service_line_id=line.service_line_id,
                 user=user,
-                day=timezone.localdate(),
+                day=clock.today(claim.practice),
                 memo=f"Claim {claim.claim_id} cancelled; back to unbilled",
             )
             continue
@@ -416,7 +418,7 @@ def settle_closed_claim(claim: Claim, *, adjudicated: bool, user: Any) -> None:
             claim_line=line,
             kind=K.WRITE_OFF if amount > 0 else K.CONTRACTUAL,
             amount=-amount,
-            posted_on=timezone.localdate(),
+            posted_on=clock.today(claim.practice),
             adjudication=True,
             memo=f"Claim {claim.claim_id} closed with its balance open",
             created_by=user,
@@ -721,7 +723,7 @@ def record_payment(
     account, applied to later visits by ``apply_credit``."""
     if amount <= 0:
         raise LedgerRefused("Enter the amount received, more than $0.00.", field="amount")
-    _check_money(amount, received_on, method, reference, what="A payment")
+    _check_money(client.practice, amount, received_on, method, reference, what="A payment")
     if kind == PaymentKind.REFUND:
         raise LedgerRefused("Use a refund for money given back.")
     if kind not in PaymentKind.values:
@@ -756,15 +758,17 @@ def record_payment(
 _CARD_DIGITS = re.compile(r"\d{4}")
 
 
-def _check_money(amount: Decimal, day: dt.date, method: str, reference: str, *, what: str) -> None:
-    """The checks every receipt passes: cents, not in the future, a known method, and for a
-    card only its last four digits (a card number is never stored)."""
+def _check_money(
+    practice: Practice, amount: Decimal, day: dt.date, method: str, reference: str, *, what: str
+) -> None:
+    """The checks every receipt passes: cents, not in the practice's future, a known method, and
+    for a card only its last four digits (a card number is never stored)."""
     if amount != amount.quantize(core.CENT):
         raise LedgerRefused("Enter the amount in dollars and cents, e.g. 165.00.", field="amount")
-    today = timezone.localdate()
-    if day > today:
+    now = clock.today(practice)
+    if day > now:
         raise LedgerRefused(
-            f"{what} cannot be dated in the future (today is {today:%m/%d/%Y}).",
+            f"{what} cannot be dated in the future (today is {now:%m/%d/%Y}).",
             field="received_on",
         )
     if method not in PaymentMethod.values:
@@ -837,11 +841,16 @@ def apply_credit(client: Any, *, user: Any, visits: Sequence[int] | None = None)
         )
         if not applied:
             continue
-        reverse(entry, user=user, memo="Applied to visits", day=timezone.localdate())
+        reverse(entry, user=user, memo="Applied to visits", day=clock.today(client.practice))
         used = ZERO
         for (line, visit), value in applied:
             _client_money(
-                entry.payment, -value, line=line, visit=visit, user=user, day=timezone.localdate()
+                entry.payment,
+                -value,
+                line=line,
+                visit=visit,
+                user=user,
+                day=clock.today(client.practice),
             )
             used += value
         total += used
@@ -855,7 +864,7 @@ def apply_credit(client: Any, *, user: Any, visits: Sequence[int] | None = None)
                 visit=None,
                 user=user,
                 memo="Credit on account",
-                day=timezone.localdate(),
+                day=clock.today(client.practice),
             )
         open_lines = open_client_lines(client.pk, visits)
     return total
@@ -886,7 +895,7 @@ def refund(
         raise LedgerRefused("Say why the money is refunded.", field="reason")
     if amount <= 0:
         raise LedgerRefused("Enter the amount refunded, more than $0.00.", field="amount")
-    _check_money(amount, received_on, method, "", what="A refund")
+    _check_money(client.practice, amount, received_on, method, "", what="A refund")
     type(client).objects.select_for_update().filter(pk=client.pk).first()
     credit = -_sum(Entry.objects.filter(client=client, payer__isnull=True))
     if credit <= 0:

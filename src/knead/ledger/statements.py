@@ -22,7 +22,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Min, Q, Sum
-from django.utils import timezone
 
 from knead.billing import ledger as core
 from knead.billing.documents.statement import (
@@ -36,6 +35,7 @@ from knead.clients.models import Client
 from knead.ledger.accounts import account_lines, account_number
 from knead.ledger.models import Entry, Statement
 from knead.ledger.services import LedgerRefused
+from knead.practice import clock
 
 ZERO = Decimal("0.00")
 DUE_DAYS = 30
@@ -128,7 +128,7 @@ def issue_statement(client: Client, *, period_end: dt.date, user: Any) -> Statem
     """Issue and keep the client's statement dated ``period_end``: what changed since the last
     statement, the balance brought forward, aging and the remit stub. Refused (plain words) for
     a date in the future or not after the client's last statement."""
-    today = timezone.localdate()
+    today = clock.today(client.practice)
     if period_end > today:
         raise LedgerRefused(
             f"A statement cannot be dated after today ({today:%m/%d/%Y}).", field="period_end"

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from knead.accounts.once import once_per_form
@@ -31,6 +30,7 @@ from knead.ledger.checkout import checkout as checkout_facts
 from knead.ledger.forms import PaymentForm, RefundForm, StatementDateForm
 from knead.ledger.models import Payment, Statement
 from knead.ledger.services import LedgerRefused, apply_credit, on_account, record_payment, refund
+from knead.practice import clock
 from knead.visits.models import Visit
 from knead.visits.to_claim import with_claim_facts
 
@@ -75,6 +75,7 @@ def _take_payment(request: HttpRequest, client: Client, form: PaymentForm) -> Pa
 def _account_context(request: HttpRequest, client: Client, **forms: Any) -> dict[str, Any]:
     open_visits = accounts.open_visits(client)
     balance = selectors.client_balance(client)
+    day = clock.today(request.practice)
     return {
         "client": client,
         "open_visits": open_visits,
@@ -88,9 +89,11 @@ def _account_context(request: HttpRequest, client: Client, **forms: Any) -> dict
         "insurance_balance": selectors.insurance_balance(client),
         "payments": Payment.objects.for_practice(request.practice).filter(client=client)[:20],
         "statements": Statement.objects.for_practice(request.practice).filter(client=client)[:12],
-        "payment_form": forms.get("payment_form") or PaymentForm(open_visits=open_visits),
-        "refund_form": forms.get("refund_form") or RefundForm(),
-        "statement_form": forms.get("statement_form") or StatementDateForm(),
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(open_visits=open_visits, initial={"received_on": day}),
+        "refund_form": forms.get("refund_form") or RefundForm(initial={"refunded_on": day}),
+        "statement_form": forms.get("statement_form")
+        or StatementDateForm(initial={"period_end": day}),
         "can_take": allowed(request, "payments.take"),
     }
 
@@ -180,7 +183,10 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = PaymentForm(
             open_visits=open_visits,
-            initial={"amount": f"{facts.suggested:.2f}" if facts.suggested else ""},
+            initial={
+                "amount": f"{facts.suggested:.2f}" if facts.suggested else "",
+                "received_on": clock.today(request.practice),
+            },
         )
         status = 200
     record(request, Action.VIEW, visit, detail="checkout")
@@ -280,13 +286,15 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def statement_runs(request: HttpRequest) -> HttpResponse:
     """The monthly run: a statement to every client with a balance, as a job with progress;
     and the statements kept, newest first."""
-    form = StatementDateForm(request.POST or None)
+    form = StatementDateForm(
+        request.POST or None, initial={"period_end": clock.today(request.practice)}
+    )
     if request.method == "POST" and form.is_valid():
         day: dt.date = form.cleaned_data["period_end"]
-        if day > timezone.localdate():
+        if day > clock.today(request.practice):
             form.add_error(
                 "period_end",
-                f"A statement cannot be dated after today ({timezone.localdate():%m/%d/%Y}).",
+                f"A statement cannot be dated after today ({clock.today(request.practice):%m/%d/%Y}).",
             )
         else:
             with transaction.atomic():

@@ -12,7 +12,6 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from knead.accounts.roles import allowed, requires
 from knead.audit.models import Action
@@ -32,6 +31,7 @@ from knead.paperwork.forms import (
     RangeForm,
 )
 from knead.paperwork.models import BatchJob
+from knead.practice import clock
 from knead.practice.services import save_record
 from knead.visits.models import Visit
 from knead.visits.to_claim import claim_id_for_visit
@@ -57,21 +57,20 @@ def pdf_response(
     return response
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 def _visit(request: HttpRequest, pk: int) -> Visit:
     visits = services.visits_for_paperwork(Visit.objects.for_practice(request.practice))
     return get_object_or_404(visits, pk=pk)
 
 
 def _check(
-    visits: list[Visit], payments: dict[int, services.Payment]
+    request: HttpRequest, visits: list[Visit], payments: dict[int, services.Payment]
 ) -> tuple[services.SuperbillCheck | None, str]:
-    """The superbill check, or why no superbill can be made of these visits at all."""
+    """The superbill check as of the practice's today, or why no superbill can be made of these
+    visits at all."""
     try:
-        return services.check_superbill(visits, issued_on=_today(), payments=payments), ""
+        return services.check_superbill(
+            visits, issued_on=clock.today(request.practice), payments=payments
+        ), ""
     except ValueError as error:
         return None, str(error)
 
@@ -87,7 +86,7 @@ def _blocked(request: HttpRequest, check: services.SuperbillCheck, back: str) ->
 def visit_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk)
     payments = services.payments_for([visit])
-    check, refusal = _check([visit], payments)
+    check, refusal = _check(request, [visit], payments)
     record(request, Action.VIEW, visit, detail="paperwork")
     return render(
         request,
@@ -111,7 +110,9 @@ def visit_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit(request, pk)
     payments = services.payments_for([visit])
     try:
-        check = services.check_superbill([visit], issued_on=_today(), payments=payments)
+        check = services.check_superbill(
+            [visit], issued_on=clock.today(request.practice), payments=payments
+        )
         data = services.superbill_packet(check)
     except SuperbillBlocked:
         return _blocked(request, check, back=visit.get_absolute_url())
@@ -144,7 +145,7 @@ def _cms1500(
     if form.is_valid() and form.cleaned_data["mode"]:
         mode = FormMode(form.cleaned_data["mode"])
     try:
-        data = services.cms1500_pdf(visits, mode=mode, signed_on=_today())
+        data = services.cms1500_pdf(visits, mode=mode, signed_on=clock.today(request.practice))
     except ValueError as error:
         messages.error(request, f"The CMS-1500 cannot be printed: {error}")
         return redirect(obj)
@@ -176,13 +177,17 @@ def visit_necessity(request: HttpRequest, pk: int) -> HttpResponse:
                     what="letter of medical necessity",
                 )
             data = form.data.copy()
-            data["text"] = services.necessity_letter_text(visit, form.draft(), written_on=_today())
+            data["text"] = services.necessity_letter_text(
+                visit, form.draft(), written_on=clock.today(request.practice)
+            )
             form = NecessityForm(data)
             form.is_valid()
     else:
         draft = services.necessity_draft(visit)
         form = NecessityForm(initial=NecessityForm.initial_from(draft))
-        form.initial["text"] = services.necessity_letter_text(visit, draft, written_on=_today())
+        form.initial["text"] = services.necessity_letter_text(
+            visit, draft, written_on=clock.today(request.practice)
+        )
     record(request, Action.VIEW, visit, detail="letter of medical necessity")
     return render(request, "paperwork/necessity.html", {"visit": visit, "form": form})
 
@@ -197,7 +202,7 @@ def _client(request: HttpRequest, pk: int) -> Client:
 def _default_range(client: Client) -> tuple[dt.date, dt.date]:
     """The month of the client's latest visit (clients often file monthly)."""
     latest = Visit.objects.for_practice(client.practice).filter(client=client).first()
-    return month_bounds(latest.date if latest else _today())
+    return month_bounds(latest.date if latest else clock.today(client.practice))
 
 
 @requires("paperwork.print")
@@ -215,7 +220,7 @@ def client_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
         visit.paid = payments[visit.pk].amount
     # One superbill per payer or case billed, each checked on its own.
     groups = [
-        (group, *_check(list(group.visits), payments))
+        (group, *_check(request, list(group.visits), payments))
         for group in services.superbill_groups(visits)
     ]
     coverages = list(client.coverages.filter(deleted_at__isnull=True).select_related("payer"))
@@ -271,7 +276,9 @@ def client_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     back = f"{reverse('paperwork:client', args=[client.pk])}?{request.GET.urlencode()}"
     payments = services.payments_for(visits)
     try:
-        check = services.check_superbill(visits, issued_on=_today(), payments=payments)
+        check = services.check_superbill(
+            visits, issued_on=clock.today(request.practice), payments=payments
+        )
         data = services.superbill_packet(check)
     except SuperbillBlocked:
         return _blocked(request, check, back=back)
@@ -308,7 +315,7 @@ def _coverage(request: HttpRequest, pk: int) -> Coverage:
 def coverage_kit(request: HttpRequest, pk: int) -> HttpResponse:
     coverage = _coverage(request, pk)
     try:
-        data = services.kit_pdf(coverage, today=_today())
+        data = services.kit_pdf(coverage, today=clock.today(request.practice))
     except ValueError as error:
         messages.error(request, str(error))
         return redirect("paperwork:client", pk=coverage.client_id)
@@ -334,7 +341,9 @@ def coverage_answers(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         record(request, Action.VIEW, coverage, detail="call answers form")
     try:
-        expectation = services.reimbursement_kit(coverage, today=_today()).expectation
+        expectation = services.reimbursement_kit(
+            coverage, today=clock.today(request.practice)
+        ).expectation
     except ValueError:
         expectation = ()
     return render(
@@ -349,7 +358,7 @@ def coverage_answers(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("paperwork.batch")
 def batches(request: HttpRequest) -> HttpResponse:
-    today = _today()
+    today = clock.today(request.practice)
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     form = MonthForm(request.POST or None, initial={"month": last_month})
     if request.method == "POST" and form.is_valid():

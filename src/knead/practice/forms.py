@@ -126,5 +126,6 @@ class PracticeSettingsForm(PracticeForm):
             "city",
             "state",
             "zip_code",
+            "time_zone",
             "require_two_factor",
         ]

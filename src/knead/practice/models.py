@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,15 +11,18 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from knead.billing import claim as core
+from knead.billing import identifiers as core_ids
 from knead.billing.codes.procedures import catalog
 from knead.billing.units import UnitRule
+from knead.choices import choices_from
 from knead.practice.scoping import PHONE, STATE, Address, PracticeScoped, Tracked
 from knead.validators import validate_ein_or_ssn, validate_npi, validate_procedure_code
 
-
-class TaxIdKind(models.TextChoices):
-    EIN = "EIN", "EIN (employer ID)"
-    SSN = "SSN", "SSN (sole proprietor)"
+TaxIdKind = choices_from(
+    core_ids.TaxIdKind,
+    {core_ids.TaxIdKind.EIN: "EIN (employer ID)", core_ids.TaxIdKind.SSN: "SSN (sole proprietor)"},
+)
 
 
 def clean_tax_id(record: Practice | Provider) -> None:
@@ -28,6 +32,17 @@ def clean_tax_id(record: Practice | Provider) -> None:
             validate_ein_or_ssn(record.tax_id_kind, record.tax_id)
         except ValidationError as error:
             raise ValidationError({"tax_id": error.messages}) from None
+
+
+def default_time_zone() -> str:
+    """The install's ``TIME_ZONE``, for a practice that has not chosen its own."""
+    return str(settings.TIME_ZONE)
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse a name the IANA time zone database does not know."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name (e.g. America/New_York).")
 
 
 class Practice(Tracked, Address):
@@ -45,6 +60,13 @@ class Practice(Tracked, Address):
     tax_id = models.CharField("tax ID", max_length=11, blank=True)
     phone = models.CharField(max_length=25, blank=True, validators=[PHONE])
     taxonomy = models.CharField(max_length=10, default="225700000X")
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="An IANA time zone such as America/Los_Angeles: it decides what date "
+        '"today" is for the practice.',
+    )
     require_two_factor = models.BooleanField(
         "require two-factor sign-in for owners and billers",
         default=False,
@@ -137,13 +159,17 @@ class Provider(PracticeScoped):
         clean_tax_id(self)
 
 
-class PayerKind(models.TextChoices):
-    COMMERCIAL = "commercial", "Commercial"
-    MEDICARE = "medicare", "Medicare"
-    MEDICAID = "medicaid", "Medicaid"
-    AUTO = "auto", "Auto (PIP / med-pay)"
-    WORKERS_COMP = "wc", "Workers' comp"
-    OTHER = "other", "Other"
+PayerKind = choices_from(
+    core.PayerKind,
+    {
+        core.PayerKind.COMMERCIAL: "Commercial",
+        core.PayerKind.MEDICARE: "Medicare",
+        core.PayerKind.MEDICAID: "Medicaid",
+        core.PayerKind.AUTO: "Auto (PIP / med-pay)",
+        core.PayerKind.WORKERS_COMP: "Workers' comp",
+        core.PayerKind.OTHER: "Other",
+    },
+)
 
 
 class ClaimFilingIndicator(models.TextChoices):
@@ -213,7 +239,10 @@ class Payer(PracticeScoped, Address):
         return f"{self.timely_filing_days} days"
 
 
-class CredentialingStatus(models.TextChoices):
+class CredentialingProgress(models.TextChoices):
+    """Where a provider's application to a payer's network stands (the core's
+    ``CredentialingStatus`` is what that means for a claim: ``visits.to_claim`` decides)."""
+
     NOT_STARTED = "not_started", "Not started"
     PENDING = "pending", "Pending"
     CREDENTIALED = "credentialed", "Credentialed"
@@ -224,7 +253,9 @@ class Credentialing(PracticeScoped):
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="credentialings")
     payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="credentialings")
     status = models.CharField(
-        max_length=12, choices=CredentialingStatus.choices, default=CredentialingStatus.NOT_STARTED
+        max_length=12,
+        choices=CredentialingProgress.choices,
+        default=CredentialingProgress.NOT_STARTED,
     )
     applied_on = models.DateField(null=True, blank=True)
     effective_on = models.DateField(null=True, blank=True)

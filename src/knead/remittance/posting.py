@@ -35,6 +35,7 @@ from knead.claims.services import BillingRefused, Move, move_many
 from knead.claims.states import ClaimState
 from knead.ledger.selectors import claim_balances, claim_write_offs
 from knead.ledger.services import Adjudication, sync_adjudication, sync_remittance_money
+from knead.practice import clock
 from knead.practice.models import ContractRate
 from knead.remittance.models import (
     JobStatus,
@@ -419,8 +420,9 @@ def post(
     claims = _load_claims(remittance.practice_id, ids)
     poster = _Poster(remittance, user)
     done = matched = 0
+    today = clock.today(remittance.practice)
     for payment in parsed.payments:
-        day = payment.header.date or timezone.localdate()
+        day = payment.header.date or today
         for cp in payment.claims:
             ref = claims.get(cp.id)
             matched += ref is not None
@@ -519,7 +521,7 @@ def _sync_unclaimed_money(remittance: Remittance, user: Any) -> None:
         unapplied=by_segment(PostingKind.PAYMENT),
         provider_adjustments=by_segment(PostingKind.PROVIDER),
         user=user,
-        day=remittance.paid_on or timezone.localdate(),
+        day=remittance.paid_on or clock.today(remittance.practice),
     )
     if not recorded:
         problem = {
@@ -564,7 +566,7 @@ def repost_to_claim(remittance: Remittance, position: int, claim: Claim, user: A
     ).delete()
     poster = _Poster(remittance, user)
     ref = _load_claims(remittance.practice_id, [claim.claim_id])[claim.claim_id]
-    poster.claim(cp, ref, payment.header.date or timezone.localdate())
+    poster.claim(cp, ref, payment.header.date or clock.today(claim.practice))
     _commit(poster)
     Remittance.objects.filter(pk=remittance.pk).update(
         matched=F("matched") + 1, unmatched=F("unmatched") - 1
@@ -673,6 +675,12 @@ def outcome(t: dict[str, Decimal]) -> ClaimState:
     return S.DENIED
 
 
+def _today_for(pks: list[int]) -> dt.date:
+    """Today in the practice of the claims ``pks`` (a refresh is always of one practice's)."""
+    first = Claim.objects.select_related("practice").filter(pk__in=pks[:1]).first()
+    return clock.today(first.practice if first else None)
+
+
 def refresh_claims(
     pks: list[int],
     *,
@@ -692,7 +700,7 @@ def refresh_claims(
     sync_adjudication(
         _adjudications(lines),
         user=user,
-        day=day or timezone.localdate(),
+        day=day or _today_for(pks),
         remittance_id=remittance_id,
     )
     balances = claim_balances(pks)

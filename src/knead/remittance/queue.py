@@ -18,6 +18,7 @@ from knead.billing.x12.adjustment_codes import carc, rarc
 from knead.claims.models import Claim
 from knead.claims.services import BillingRefused, core_claim, corrected_claim, transition
 from knead.claims.states import ClaimState
+from knead.practice import clock
 from knead.remittance.models import (
     Appeal,
     AppealStatus,
@@ -112,7 +113,7 @@ def write_off(item: WorkItem, *, reason: str, user: Any) -> None:
         kind=PostingKind.WRITE_OFF,
         reason=reason.strip()[:40],
         amount=item.amount,
-        posted_on=timezone.localdate(),
+        posted_on=clock.today(claim.practice),
         note=f"work item {item.pk}",
         created_by=user,
     )
@@ -194,7 +195,7 @@ def bill_client(item: WorkItem, *, user: Any, waiver: bool = False) -> None:
         kind=PostingKind.TO_CLIENT,
         reason="billed to client",
         amount=item.amount,
-        posted_on=timezone.localdate(),
+        posted_on=clock.today(claim.practice),
         note=f"work item {item.pk}",
         created_by=user,
     )
@@ -259,8 +260,8 @@ def start_appeal(claim: Claim, *, user: Any, item: WorkItem | None = None) -> Ap
     """Open an appeal: level after the last one, deadline from the payer's appeal window."""
     if claim.state.value not in APPEALABLE:
         raise BillingRefused("Only a denied or partly paid claim can be appealed.")
-    denied_on = claim.adjudicated_on or timezone.localdate()
-    today = timezone.localdate()
+    today = clock.today(claim.practice)
+    denied_on = claim.adjudicated_on or today
     level = (claim.appeals.order_by("-level").values_list("level", flat=True).first() or 0) + 1
     appeal = Appeal(
         practice=claim.practice,

@@ -19,12 +19,12 @@ from itertools import pairwise
 from typing import Any
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
 from knead.claims.models import Claim
 from knead.clients.models import Authorization, Coverage
 from knead.csv_export import csv_text
 from knead.ledger.models import Payment, PaymentKind
+from knead.practice import clock
 from knead.remittance.models import Posting, PostingKind
 from knead.remittance.selectors import IN_AR, ZERO, cents
 from knead.visits.selectors import authorization_usages, coverage_usages
@@ -244,7 +244,7 @@ def days_to_payment(practice: Any, period: Period) -> Report:
     flagged: dict[str, int] = defaultdict(int)
     flags = []
     for claim_id, payer, submitted, paid in claims:
-        sent = timezone.localtime(submitted).date()
+        sent = clock.date_of(submitted, practice)
         days = (paid - sent).days
         if days < 0:
             flagged[payer] += 1

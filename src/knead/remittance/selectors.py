@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from knead.claims.models import ClaimStatus
+from knead.claims.states import ClaimState
 from knead.remittance.models import WorkItem, WorkStatus
 
 ZERO = Decimal("0.00")
@@ -23,13 +23,13 @@ def cents(value: Decimal | None) -> Decimal:
 
 # Claims that are (or were) with a payer and may still be owed: A/R.
 IN_AR = [
-    ClaimStatus.SUBMITTED,
-    ClaimStatus.ACCEPTED,
-    ClaimStatus.REJECTED,
-    ClaimStatus.PAID,
-    ClaimStatus.PARTIAL,
-    ClaimStatus.DENIED,
-    ClaimStatus.APPEALED,
+    ClaimState.SUBMITTED,
+    ClaimState.ACCEPTED,
+    ClaimState.REJECTED,
+    ClaimState.PAID,
+    ClaimState.PARTIAL,
+    ClaimState.DENIED,
+    ClaimState.APPEALED,
 ]
 
 

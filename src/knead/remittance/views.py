@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -18,11 +17,13 @@ from knead.accounts.roles import PERMISSIONS, allowed, requires
 from knead.audit.models import Action
 from knead.audit.services import record
 from knead.claims import eligibility
-from knead.claims.models import Claim, ClaimStatus
+from knead.claims.models import Claim
 from knead.claims.services import BillingRefused, import_acknowledgement
+from knead.claims.states import ClaimState
 from knead.claims.transport import transport_for
 from knead.clients.models import Client
 from knead.csv_export import csv_response
+from knead.practice import clock
 from knead.remittance import queue, reports, selectors
 from knead.remittance.charts import bar_chart
 from knead.remittance.documents import appeal_packet
@@ -244,7 +245,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 appeal.stamp(request.user)
                 appeal.save()
             elif what == "sent":
-                queue.mark_sent(appeal, user=request.user, sent_on=timezone.localdate())
+                queue.mark_sent(appeal, user=request.user, sent_on=clock.today(request.practice))
             elif what == "outcome":
                 queue.record_outcome(
                     appeal,
@@ -308,7 +309,7 @@ def _report_query(request: HttpRequest) -> reports.ReportQuery:
         start=request.GET.get("from"),
         end=request.GET.get("to"),
         as_of=request.GET.get("as_of"),
-        today=timezone.localdate(),
+        today=clock.today(request.practice),
     )
 
 
@@ -319,7 +320,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
     try:
         query, error = _report_query(request), ""
     except reports.ReportInputError as problem:
-        query = reports.report_query(start="", end="", as_of="", today=timezone.localdate())
+        query = reports.report_query(
+            start="", end="", as_of="", today=clock.today(request.practice)
+        )
         error = str(problem)
     return render(
         request,
@@ -335,7 +338,7 @@ def report(request: HttpRequest, name: str) -> HttpResponse:
     if name not in reports.REPORTS:
         raise Http404
     spec = reports.REPORTS[name]
-    today = timezone.localdate()
+    today = clock.today(request.practice)
     try:
         query = _report_query(request)
     except reports.ReportInputError as problem:
@@ -378,9 +381,9 @@ def service_overview(request: HttpRequest) -> HttpResponse:
             {
                 "practice": practice,
                 "role": membership.get_role_display(),
-                "drafts": claims.filter(status=ClaimStatus.DRAFT).count(),
-                "ready": claims.filter(status=ClaimStatus.READY).count(),
-                "rejected": claims.filter(status=ClaimStatus.REJECTED).count(),
+                "drafts": claims.filter(status=ClaimState.DRAFT).count(),
+                "ready": claims.filter(status=ClaimState.READY).count(),
+                "rejected": claims.filter(status=ClaimState.REJECTED).count(),
                 "queue": sum(counts.values()),
                 "current": practice.pk == request.practice.pk,
             }

@@ -37,11 +37,12 @@ from django.utils import timezone
 
 from knead.billing.errors import InvalidCode
 from knead.claims import services as claims
-from knead.claims.models import Claim, ClaimLine, ClaimStatus
+from knead.claims.models import Claim, ClaimLine
 from knead.claims.states import ClaimState
 from knead.ledger import services as ledger
 from knead.ledger.models import Entry
 from knead.ledger.selectors import claim_balances
+from knead.practice import clock
 from knead.practice.models import Membership, Role
 from knead.visits.models import (
     MAX_DIAGNOSES,
@@ -91,12 +92,12 @@ def may_correct(visit: Visit, user: Any) -> bool:
 def _live_claims(visit: Visit) -> list[Claim]:
     """The visit's current primary claims: not closed, not a void, not already replaced."""
     replaced = Claim.objects.filter(replaces=OuterRef("pk"), deleted_at__isnull=True).exclude(
-        status=ClaimStatus.CLOSED
+        status=ClaimState.CLOSED
     )
     return list(
         Claim.objects.for_practice(visit.practice_id)
         .filter(lines__visit=visit, primary_claim__isnull=True)
-        .exclude(status=ClaimStatus.CLOSED)
+        .exclude(status=ClaimState.CLOSED)
         .exclude(frequency="8")
         .exclude(Exists(replaced))
         .distinct()
@@ -133,8 +134,8 @@ def _fees(visit: Visit) -> dict[str, Decimal]:
 
 def _facts_problems(visit: Visit, facts: CorrectedFacts, reason: str) -> list[str]:
     problems = []
-    today = timezone.localdate()
-    signed_on = timezone.localtime(visit.signed_at).date()
+    today = clock.today(visit.practice)
+    signed_on = clock.date_of(visit.signed_at, visit.practice)
     if not reason.strip():
         problems.append("Say why the visit is corrected (the reason is kept with it).")
     if facts.date > today:
@@ -258,7 +259,7 @@ def _rebill(visit: Visit, *, user: Any, reason: str) -> list[str]:
     secondary = (
         Claim.objects.for_practice(visit.practice_id)
         .filter(lines__visit=visit, primary_claim__isnull=False)
-        .exclude(status=ClaimStatus.CLOSED)
+        .exclude(status=ClaimState.CLOSED)
         .distinct()
     )
     for claim in secondary:

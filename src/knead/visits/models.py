@@ -25,6 +25,7 @@ from knead.billing.documents.soap_note import BilledFacts, BilledLine
 from knead.billing.documents.soap_note import Correction as CoreCorrection
 from knead.billing.paths import LABELS as PATH_LABELS
 from knead.billing.paths import BillingPath, default_path
+from knead.choices import choices_from
 from knead.clients.models import Authorization, Case, Client, Coverage, Referral
 from knead.practice.models import Provider
 from knead.practice.scoping import PracticeScoped, Tracked
@@ -100,9 +101,7 @@ NOTE_FIELDS = (
 )
 
 
-BillingPathChoices = models.TextChoices(  # type: ignore[misc]
-    "BillingPathChoices", [(p.name, (p.value, PATH_LABELS[p])) for p in BillingPath]
-)
+BillingPathChoices = choices_from(BillingPath, PATH_LABELS)
 
 
 class Visit(PracticeScoped):

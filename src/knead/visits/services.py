@@ -13,6 +13,7 @@ from django.utils import timezone
 from knead.billing.units import UnitRule, allocate_units
 from knead.clients.models import Authorization
 from knead.ledger import services as ledger
+from knead.practice import clock
 from knead.practice.models import FeeScheduleEntry, Payer
 from knead.practice.services import save_record
 from knead.visits.models import Amendment, NoteLocked, ServiceLine, Visit
@@ -126,12 +127,12 @@ def signing_problems(visit: Visit, user: Any) -> list[str]:
     """What stops this user from signing this note, in plain words (empty when it can be signed).
 
     A note is signed only once its visit has happened: a visit dated after today (the
-    practice's local date, ``timezone.localdate()``) is refused.
+    practice's date, ``clock.today``) is refused.
     """
     problems = []
     if visit.is_signed:
         problems.append("The note is already signed.")
-    today = timezone.localdate()
+    today = clock.today(visit.practice)
     if visit.date > today:
         problems.append(
             f"The visit is dated {visit.date:%m/%d/%Y}, after today ({today:%m/%d/%Y}): sign "

@@ -24,40 +24,28 @@ from knead.billing.codes.code_lists import (
 )
 from knead.billing.identifiers import TaxIdKind
 from knead.billing.visit_counts import covering_authorization
-from knead.clients.models import Case, CaseKind, Client, Coverage, Relationship, Tristate
+from knead.clients.models import Case, Client, Coverage, Tristate
 from knead.clients.models import Referral as ReferralRecord
-from knead.practice.models import Credentialing, Payer, PayerKind, Practice, Provider
+from knead.practice.models import (
+    Credentialing,
+    CredentialingProgress,
+    Payer,
+    Practice,
+    Provider,
+)
 from knead.practice.scoping import Address as AddressFields
 from knead.visits.models import ServiceLine, Visit
 from knead.visits.selectors import EarlierUse, earlier_use
 
-_PAYER_KINDS = {
-    PayerKind.COMMERCIAL: core.PayerKind.COMMERCIAL,
-    PayerKind.MEDICARE: core.PayerKind.MEDICARE,
-    PayerKind.MEDICAID: core.PayerKind.MEDICAID,
-    PayerKind.AUTO: core.PayerKind.AUTO,
-    PayerKind.WORKERS_COMP: core.PayerKind.WORKERS_COMP,
-    PayerKind.OTHER: core.PayerKind.OTHER,
-}
-_INJURY_KINDS = {
-    CaseKind.AUTO: core.InjuryKind.AUTO,
-    CaseKind.WORKERS_COMP: core.InjuryKind.EMPLOYMENT,
-    CaseKind.OTHER_ACCIDENT: core.InjuryKind.OTHER_ACCIDENT,
-}
-_RELATIONSHIPS = {
-    Relationship.SELF: core.Relationship.SELF,
-    Relationship.SPOUSE: core.Relationship.SPOUSE,
-    Relationship.CHILD: core.Relationship.CHILD,
-    Relationship.OTHER: core.Relationship.OTHER,
-}
+# Where an application stands, as what it means for billing: not two names for one thing.
 _CREDENTIALING = {
-    "credentialed": core.CredentialingStatus.CREDENTIALED,
-    "pending": core.CredentialingStatus.PENDING,
-    "not_started": core.CredentialingStatus.NOT_CREDENTIALED,
-    "denied": core.CredentialingStatus.NOT_CREDENTIALED,
+    CredentialingProgress.CREDENTIALED: core.CredentialingStatus.CREDENTIALED,
+    CredentialingProgress.PENDING: core.CredentialingStatus.PENDING,
+    CredentialingProgress.NOT_STARTED: core.CredentialingStatus.NOT_CREDENTIALED,
+    CredentialingProgress.DENIED: core.CredentialingStatus.NOT_CREDENTIALED,
 }
 # Auto PIP and workers' comp carriers pay any licensed provider: there is no network to join.
-_NO_NETWORK = {PayerKind.AUTO, PayerKind.WORKERS_COMP}
+_NO_NETWORK = {core.PayerKind.AUTO, core.PayerKind.WORKERS_COMP}
 _TITLES = re.compile(r"^(dr\.?|doctor)\s+", re.IGNORECASE)
 _CREDENTIALS = re.compile(
     r",?\s+(MD|DO|DC|ND|NP|ARNP|PA-C|PA|DPM|PT|DPT|LAC|L\.AC\.)\.?\s*$", re.IGNORECASE
@@ -188,7 +176,7 @@ def _payer(payer: Payer) -> core.Payer:
     return core.Payer(
         name=payer.name,
         payer_id=payer.payer_id,
-        kind=_PAYER_KINDS[PayerKind(payer.kind)],
+        kind=core.PayerKind(payer.kind),
         filing_indicator=ClaimFilingIndicator(payer.claim_filing_indicator),
         address=_address(payer) if payer.address_line1 and payer.city else None,
     )
@@ -235,7 +223,7 @@ def _coverage(visit: Visit, provider: Provider, used: EarlierUse) -> core.Covera
     coverage: Coverage | None = visit.coverage
     if coverage is None:
         return None
-    if coverage.relationship == Relationship.SELF:
+    if coverage.relationship == core.Relationship.SELF:
         subscriber = _client_as_subscriber(
             visit.client, coverage.member_id, coverage.group_number or None
         )
@@ -247,7 +235,7 @@ def _coverage(visit: Visit, provider: Provider, used: EarlierUse) -> core.Covera
             member_id=coverage.member_id,
             birth_date=coverage.subscriber_date_of_birth,
             group_number=coverage.group_number or None,
-            patient_relationship=_RELATIONSHIPS[Relationship(coverage.relationship)],
+            patient_relationship=core.Relationship(coverage.relationship),
         )
     return core.Coverage(
         payer=_payer(coverage.payer),
@@ -275,7 +263,7 @@ def _injury(case: Case | None) -> core.InjuryCase | None:
         else None
     )
     return core.InjuryCase(
-        kind=_INJURY_KINDS[CaseKind(case.kind)],
+        kind=core.InjuryKind(case.kind),
         accident_date=case.accident_date,
         state=case.accident_state or None,
         claim_number=case.claim_number or None,

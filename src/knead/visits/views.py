@@ -24,6 +24,7 @@ from knead.billing.codes.procedures import catalog
 from knead.billing.errors import InvalidCode
 from knead.billing.scrub import Finding, Purpose, scrub
 from knead.clients.models import Case, Client, Coverage
+from knead.practice import clock
 from knead.practice.models import Payer, Provider
 from knead.practice.rules import rules_for_practice
 from knead.visits import corrections, services
@@ -140,7 +141,7 @@ def _visit_form(request: HttpRequest, visit: Visit | None) -> HttpResponse:
         client = get_object_or_404(
             Client.objects.for_practice(request.practice), pk=int(request.GET["client"])
         )
-    instance = visit or Visit(date=timezone.localdate())
+    instance = visit or Visit(date=clock.today(request.practice))
     if visit is None:
         instance.provider = (
             Provider.objects.for_practice(request.practice).filter(user=request.user).first()
@@ -416,4 +417,6 @@ def visit_findings(visit: Visit, *, billed: bool) -> list[Finding]:
         else (BillingMode.SUPERBILL, Purpose.SUPERBILL)
     )
     claim = claim_for_visit(visit, billing_mode=mode)
-    return scrub(claim, rules_for_practice(visit.practice), timezone.localdate(), purpose=purpose)
+    return scrub(
+        claim, rules_for_practice(visit.practice), clock.today(visit.practice), purpose=purpose
+    )

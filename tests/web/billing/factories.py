@@ -168,7 +168,7 @@ def x12(
         version,
         [TransactionSet(kind, version, body)],
         dt.datetime(2026, 4, 1, 9, 0),
-    )
+    ).text
 
 
 def make_billing_records(practice: Practice, records: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knead.claims.states import (
-    Action,
+    ClaimAction,
     ClaimState,
     TransitionRefused,
     allows,
@@ -132,15 +132,15 @@ def test_the_offers_of_each_state(state):
 
 def test_a_secondary_is_offered_a_tertiary_claim_and_a_tertiary_no_next_payer():
     assert "Tertiary claim" in [o.label for o in offers(S.PAID, priority=2)]
-    assert allows(S.PAID, Action.SECONDARY, priority=2)
+    assert allows(S.PAID, ClaimAction.SECONDARY, priority=2)
     assert [o.label for o in offers(S.PAID, priority=3)] == [
         "Corrected claim (7)",
         "Void (8)",
         "Close",
     ]
-    assert not allows(S.PAID, Action.SECONDARY, priority=3)
+    assert not allows(S.PAID, ClaimAction.SECONDARY, priority=3)
 
 
 def test_only_a_ready_claim_can_be_batched_and_only_drafts_and_ready_claims_scrubbed():
-    assert [s for s in S if allows(s, Action.BATCH)] == [S.READY]
-    assert [s for s in S if allows(s, Action.SCRUB)] == [S.DRAFT, S.READY]
+    assert [s for s in S if allows(s, ClaimAction.BATCH)] == [S.READY]
+    assert [s for s in S if allows(s, ClaimAction.SCRUB)] == [S.DRAFT, S.READY]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from knead.clients.models import Case, CaseKind
+from knead.clients.models import Case, InjuryKind
 from knead.ledger.checkout import checkout
 from knead.ledger.selectors import client_balance, client_paid
 from knead.practice.models import ContractRate, Payer, PayerKind
@@ -106,7 +106,7 @@ def test_an_injury_case_visit_is_the_carriers_and_gets_no_client_estimate(setup,
         kind=PayerKind.AUTO,
     )  # fmt: skip
     case = Case.objects.create(
-        practice=setup["client"].practice, client=setup["client"], kind=CaseKind.AUTO,
+        practice=setup["client"].practice, client=setup["client"], kind=InjuryKind.AUTO,
         payer=carrier, claim_number="PIP-2026-0042", accident_date=dt.date(2026, 2, 20),
     )  # fmt: skip
     visit = _visit(setup, dt.date(2026, 5, 4), case=case)

@@ -16,6 +16,8 @@ D = Decimal
 # back too, so the historical models match the tables).
 BEFORE = [
     ("ledger", None),
+    # Practices as they stood then too: later NOT NULL columns are not in the old models.
+    ("practice", "0003_timely_filing_months"),
     ("visits", "0002_list_and_unsigned_indexes"),
     ("claims", "0002_claim_claims_clai_practic_30795d_idx"),
     ("practice", "0003_timely_filing_months"),

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from knead.clients.models import Case, CaseKind, Client, Coverage, Referral, Tristate
+from knead.clients.models import Case, Client, Coverage, InjuryKind, Referral, Tristate
 from knead.ledger.services import charge_visit
 from knead.practice.models import FeeScheduleEntry, Payer, PayerKind, Provider
 from knead.visits.models import Amendment, ServiceLine, Visit
@@ -188,7 +188,7 @@ def injury_visit(paper) -> Visit:
     case = Case.objects.create(
         practice=paper["practice"],
         client=paper["client"],
-        kind=CaseKind.AUTO,
+        kind=InjuryKind.AUTO,
         payer=auto,
         claim_number="PIP-2026-0042",
         accident_date=dt.date(2026, 2, 20),

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from knead.clients.models import Case, CaseKind, Client
+from knead.clients.models import Case, Client, InjuryKind
 from knead.ledger.services import record_payment
 from knead.paperwork.models import BatchJob
 from knead.practice.models import Payer, PayerKind
@@ -33,7 +33,7 @@ def mixed(paper) -> dict:
         kind=PayerKind.AUTO, claim_filing_indicator="AM",
     )  # fmt: skip
     case = Case.objects.create(
-        practice=paper["practice"], client=paper["client"], kind=CaseKind.AUTO, payer=auto,
+        practice=paper["practice"], client=paper["client"], kind=InjuryKind.AUTO, payer=auto,
         claim_number="PIP-2026-0042", accident_date=dt.date(2026, 2, 20), accident_state="WA",
     )  # fmt: skip
     pip = add_visit(paper, dt.date(2026, 3, 6), diagnoses=["S134XXA"], case=case,
@@ -114,9 +114,9 @@ def test_a_workers_comp_superbill_carries_its_carrier_claim_and_injury_date(as_r
         kind=PayerKind.WORKERS_COMP, claim_filing_indicator="WC",
     )  # fmt: skip
     case = Case.objects.create(
-        practice=paper["practice"], client=paper["client"], kind=CaseKind.WORKERS_COMP,
+        practice=paper["practice"], client=paper["client"], kind=InjuryKind.EMPLOYMENT,
         payer=carrier, claim_number="WC-AB12345", accident_date=dt.date(2026, 1, 12),
-        accident_state="WA",
+        accident_state="WA", employer_name="Cascade Freight LLC",
     )  # fmt: skip
     add_visit(paper, dt.date(2026, 3, 9), diagnoses=["S134XXA"], case=case,
               billing_path="superbill")  # fmt: skip

@@ -22,6 +22,7 @@ from typing import TextIO
 from knead.billing.identifiers import npi_problem
 from knead.billing.x12.envelope import (
     ControlNumbers,
+    Interchange,
     TradingPartners,
     TransactionSet,
     read_transaction_sets,
@@ -185,7 +186,7 @@ def write_270(
     created: datetime,
     delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
     line_breaks: bool = False,
-) -> str:
+) -> Interchange:
     """One 270 interchange with one transaction set per inquiry."""
     sets = [
         TransactionSet(

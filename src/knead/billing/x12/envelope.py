@@ -26,6 +26,7 @@ __all__ = [
     "MAX_CONTROL_NUMBER",
     "ControlNumbers",
     "EnvelopeReader",
+    "Interchange",
     "MemoryControlNumbers",
     "TradingPartners",
     "Transaction",
@@ -70,6 +71,17 @@ class MemoryControlNumbers:
 
     def next_group(self, sender: str) -> int:
         return self._next(sender, "group")
+
+
+@dataclass(frozen=True, slots=True)
+class Interchange:
+    """An interchange as written: its text and the control numbers it was given (ISA13, GS06
+    and each transaction set's ST02, in order), so no caller reads them back out of the text."""
+
+    text: str
+    interchange_control: int
+    group_control: int
+    set_controls: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +173,7 @@ def write_interchange(
     created: datetime,
     delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
     line_breaks: bool = False,
-) -> str:
+) -> Interchange:
     """Write one interchange holding one functional group of the given transaction sets.
 
     SE01, GE01 and IEA01 are counted from what is written; ST02 numbers the sets 0001, 0002 …
@@ -220,16 +232,17 @@ def write_interchange(
             version,
         )
     )
-    count = 0
+    controls: list[str] = []
     for count, tx in enumerate(transactions, 1):
         control = f"{count:04d}"
+        controls.append(control)
         start = position + 1
         add(("ST", tx.kind, control, tx.version))
         for seg in tx.body:
             add(seg)
         add(("SE", str(position + 2 - start), control))
-    if not count:
+    if not controls:
         raise X12Error("an interchange needs at least one transaction set")
-    add(("GE", str(count), str(group)))
+    add(("GE", str(len(controls)), str(group)))
     add(("IEA", "1", isa13))
-    return end.join(lines) + end
+    return Interchange(end.join(lines) + end, interchange, group, tuple(controls))

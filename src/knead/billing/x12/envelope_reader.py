@@ -226,3 +226,16 @@ def read_transaction_sets(
             body.append((position, seg))
     envelope.finish(position)
     return sets, stream.delimiters, envelope.problems
+
+
+def first_set_kind(text: str) -> str:
+    """ST01 of the first transaction set (looked for in the first 600 characters), or "" when
+    there is none: enough to tell a 999 from a 277CA before reading either. The delimiters come
+    from the ISA, so a control number such as 000000277 is never taken for the kind."""
+    element = text[3] if len(text) > 3 else "*"
+    terminator = text[105] if len(text) > 105 else "~"
+    for chunk in text[:600].replace("\n", "").split(terminator):
+        fields = chunk.split(element)
+        if fields[0] == "ST" and len(fields) > 1:
+            return fields[1]
+    return ""

@@ -44,6 +44,7 @@ from knead.billing.identifiers import TaxIdKind
 from knead.billing.visit_counts import covering_authorization
 from knead.billing.x12.envelope import (
     ControlNumbers,
+    Interchange,
     Segment,
     TradingPartners,
     TransactionSet,
@@ -500,6 +501,13 @@ def _chunks(claims: Sequence[Claim]) -> Iterator[Sequence[Claim]]:
         yield claims[start : start + MAX_CLAIMS_PER_SET]
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimInterchange(Interchange):
+    """An 837P as written, with the transaction set (ST02) that carries each claim, by ID."""
+
+    claim_sets: dict[str, str]
+
+
 def write_837p(
     claims: Sequence[Claim],
     settings: ClearinghouseSettings,
@@ -507,7 +515,7 @@ def write_837p(
     created: datetime,
     delimiters: Delimiters = Delimiters(),  # noqa: B008 - immutable default
     line_breaks: bool = False,
-) -> str:
+) -> ClaimInterchange:
     """Write ``claims`` as one 837P interchange; raises ``X12Error`` for a claim it cannot encode.
 
     Scrub claims first (``knead.billing.scrub``): this writer only refuses what the 837P format
@@ -520,6 +528,7 @@ def write_837p(
         if claim.id in seen:
             raise X12Error(f"claim ID {claim.id} appears twice; CLM01 must be unique per file")
         seen.add(claim.id)
+    chunks = list(_chunks(claims))
     sets = [
         TransactionSet(
             "837",
@@ -532,10 +541,22 @@ def write_837p(
                 created,
             ),
         )
-        for number, chunk in enumerate(_chunks(claims), 1)
+        for number, chunk in enumerate(chunks, 1)
     ]
-    return write_interchange(
+    written = write_interchange(
         settings.partners, control_numbers, "HC", VERSION, sets, created, delimiters, line_breaks
+    )
+    claim_sets = {
+        claim.id: control
+        for control, chunk in zip(written.set_controls, chunks, strict=True)
+        for claim in chunk
+    }
+    return ClaimInterchange(
+        written.text,
+        written.interchange_control,
+        written.group_control,
+        written.set_controls,
+        claim_sets,
     )
 
 

@@ -218,7 +218,7 @@ def synthetic_835(
         datetime(2026, 3, 9, 12, 0),
         delimiters,
         line_breaks,
-    )
+    ).text
     return text, tuple(truths)
 
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils import timezone
 
 from knead.accounts.roles import allowed
 from knead.claims.eligibility import VERIFIED_DAYS, last_verified
-from knead.claims.models import Claim, ClaimLine, ClaimStatus
+from knead.claims.models import Claim, ClaimLine
+from knead.claims.states import ClaimState
+from knead.practice import clock
 from knead.remittance.models import Appeal, AppealStatus
 from knead.remittance.selectors import open_queue_counts
 
@@ -23,7 +24,7 @@ def billing_panels(context: dict[str, Any]) -> dict[str, Any]:
     request = context["request"]
     if request.practice is None or not allowed(request, "billing.view"):
         return {"show": False}
-    today = timezone.localdate()
+    today = clock.today(request.practice)
     appeals = Appeal.objects.for_practice(request.practice).select_related("claim__client")
     return {
         "show": True,
@@ -34,10 +35,10 @@ def billing_panels(context: dict[str, Any]) -> dict[str, Any]:
         ).order_by("follow_up_on")[:8],
         "queue": sum(open_queue_counts(request.practice).values()),
         "drafts": Claim.objects.for_practice(request.practice)
-        .filter(status=ClaimStatus.DRAFT)
+        .filter(status=ClaimState.DRAFT)
         .count(),
         "rejected": Claim.objects.for_practice(request.practice)
-        .filter(status=ClaimStatus.REJECTED)
+        .filter(status=ClaimState.REJECTED)
         .count(),
     }
 
@@ -75,7 +76,7 @@ def visit_billing(context: dict[str, Any], visit: Any) -> dict[str, Any]:
     stale = None
     if visit.coverage_id:
         verified = last_verified(visit.coverage)
-        if verified is None or (timezone.localdate() - verified).days > VERIFIED_DAYS:
+        if verified is None or (clock.today(visit.practice) - verified).days > VERIFIED_DAYS:
             stale = verified or "never"
     line = (
         ClaimLine.objects.filter(visit=visit, claim__deleted_at__isnull=True)
