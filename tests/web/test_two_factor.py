@@ -301,6 +301,7 @@ def test_the_owner_turns_the_requirement_on_from_the_practice_details(as_role, p
             "tax_id_kind": "EIN",
             "taxonomy": "225700000X",
             "state": "WA",
+            "time_zone": "America/Los_Angeles",
             "require_two_factor": "on",
         },
     )
