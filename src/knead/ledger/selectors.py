@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from knead.billing import ledger as core
 from knead.billing.ledger import EntryKind
@@ -85,7 +85,7 @@ def visit_charge(visit: Any) -> Decimal:
 def claim_balances(claim_ids: Iterable[int]) -> dict[int, Decimal]:
     """What each claim's payer still owes on it: the sum of the claim's entries on its payer."""
     pks = list(claim_ids)
-    payers = dict(Claim.objects.filter(pk__in=pks).values_list("pk", "payer_id")) if pks else {}
+    payers = _payers(pks)
     out = {pk: ZERO for pk in pks}
     for start in range(0, len(pks), _CHUNK):
         rows = (
@@ -103,22 +103,28 @@ def claim_write_offs(claim_ids: Iterable[int]) -> dict[int, Decimal]:
     """What each claim's payer side has written off: the billers' write-offs and the rest of
     the balance written off when the claim closed, less reversals of them (positive)."""
     pks = list(claim_ids)
-    payers = dict(Claim.objects.filter(pk__in=pks).values_list("pk", "payer_id")) if pks else {}
+    payers = _payers(pks)
     out = {pk: ZERO for pk in pks}
     write_off = EntryKind.WRITE_OFF.value
+    written = Q(kind=write_off) | Q(kind=EntryKind.REVERSAL.value, reverses__kind=write_off)
     for start in range(0, len(pks), _CHUNK):
-        chunk = Entry.objects.filter(claim_id__in=pks[start : start + _CHUNK])
-        rows = [
-            *chunk.filter(kind=write_off)
+        rows = (
+            Entry.objects.filter(written, claim_id__in=pks[start : start + _CHUNK])
             .values_list("claim_id", "payer_id")
             .annotate(t=Sum("amount"))
-            .order_by(),
-            *chunk.filter(kind=EntryKind.REVERSAL.value, reverses__kind=write_off)
-            .values_list("claim_id", "payer_id")
-            .annotate(t=Sum("amount"))
-            .order_by(),
-        ]
+            .order_by()
+        )
         for claim_id, payer_id, total in rows:
             if payer_id == payers.get(claim_id):
                 out[claim_id] -= total or ZERO
     return {pk: amount.quantize(core.CENT) for pk, amount in out.items()}
+
+
+def _payers(pks: list[int]) -> dict[int, int]:
+    """Each claim's payer, read in chunks (SQLite caps the parameters of one query)."""
+    payers: dict[int, int] = {}
+    for start in range(0, len(pks), _CHUNK):
+        payers.update(
+            Claim.objects.filter(pk__in=pks[start : start + _CHUNK]).values_list("pk", "payer_id")
+        )
+    return payers
